@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** Every CLI command; adding one is a new file in this folder and a line here. */
+export const commands: readonly Command[] = [];

@@ -1,0 +1,49 @@
+import { asDriftError, ErrorCodes } from '../errors.js';
+import { ExitCode, type CliIo, type Command } from './command.js';
+import { commands } from './commands/index.js';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'envoy-drift: compare a live Envoy with its declared configuration',
+    '',
+    'Usage: envoy-drift <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 in sync, 1 drift, 2 error. Run envoy-drift <command> --help for its options.',
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI; never throws, always resolves to an exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  const debug = rest.includes('--debug');
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? ExitCode.ERROR : ExitCode.IN_SYNC;
+  }
+  if (name === '--version') {
+    io.stdout.write(`${(await import('./version.js')).version}\n`);
+    return ExitCode.IN_SYNC;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`envoy-drift: unknown command "${name}" (see envoy-drift --help)\n`);
+    return ExitCode.ERROR;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage.trim()}\n`);
+    return ExitCode.IN_SYNC;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    const drift = asDriftError(error, ErrorCodes.INTERNAL);
+    io.stderr.write(`envoy-drift ${command.name}: ${drift.message}\n`);
+    if (debug) io.stderr.write(`${(drift.cause instanceof Error ? drift.cause : drift).stack ?? ''}\n`);
+    return ExitCode.ERROR;
+  }
+}

@@ -1,0 +1,234 @@
+import { isPlainObject } from '../canonical/canonical-json.js';
+import { DriftError, ErrorCodes } from '../errors.js';
+import type { EnvoyRegistry } from '../proto/envoy-registry.js';
+import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
+import { resourceKey } from '../resources/resource.js';
+import { ResourceSetBuilder, type ResourceSet } from '../resources/resource-set.js';
+import type { AdminClient } from './admin-client.js';
+
+export interface ProxyIdentity {
+  readonly admin: string;
+  readonly nodeId?: string;
+  readonly cluster?: string;
+  readonly version?: string;
+  readonly state?: string;
+  readonly hotRestartEpoch?: number;
+  readonly uptimeSeconds?: number;
+}
+
+export interface LiveState {
+  readonly proxy: ProxyIdentity;
+  readonly set: ResourceSet;
+  /** Config dump sections present but not compared (scoped routes, ECDS). */
+  readonly notCompared: readonly string[];
+}
+
+export interface LiveReadOptions {
+  readonly includeEds?: boolean;
+}
+
+/** Reads the proxy's running config through its admin API. */
+export async function readLiveState(client: AdminClient, registry: EnvoyRegistry, options: LiveReadOptions = {}): Promise<LiveState> {
+  const [dump, runtime, serverInfo] = await Promise.all([
+    client.configDump(options.includeEds ? { includeEds: true } : {}),
+    client.runtime(),
+    client.serverInfo(),
+  ]);
+  return liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry);
+}
+
+export interface AdminAnswers {
+  readonly dump: unknown;
+  readonly runtime?: unknown;
+  readonly serverInfo?: unknown;
+  readonly admin: string;
+}
+
+type Entry = Record<string, unknown>;
+
+function entries(section: Entry, field: string): Entry[] {
+  const value = section[field];
+  return Array.isArray(value) ? value.filter(isPlainObject) : [];
+}
+
+function updateFailure(state: unknown): { details: string; since?: string; versionInfo?: string } | undefined {
+  if (!isPlainObject(state)) return undefined;
+  return {
+    details: typeof state['details'] === 'string' ? state['details'] : 'rejected by the proxy',
+    ...(typeof state['last_update_attempt'] === 'string' ? { since: state['last_update_attempt'] } : {}),
+    ...(typeof state['version_info'] === 'string' ? { versionInfo: state['version_info'] } : {}),
+  };
+}
+
+/** Builds the live ResourceSet from admin answers; pure, so recorded dumps can be replayed. */
+export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry): LiveState {
+  const { dump, admin } = answers;
+  const where = `Envoy admin ${admin}/config_dump`;
+  if (!isPlainObject(dump) || !Array.isArray(dump['configs'])) {
+    throw new DriftError(ErrorCodes.ADMIN_BAD_RESPONSE, `${where}: not a config dump (no "configs" list)`);
+  }
+  const builder = new ResourceSetBuilder(registry);
+  const notCompared: string[] = [];
+  let bootstrapParts: BootstrapParts | undefined;
+  let node: Entry | undefined;
+  for (const [i, config] of dump['configs'].entries()) {
+    if (!isPlainObject(config)) continue;
+    const type = String(config['@type'] ?? '').replace(/^.*\//, '');
+    const at = `${where}: /configs/${i}`;
+    switch (type) {
+      case 'envoy.admin.v3.BootstrapConfigDump':
+        if (isPlainObject(config['bootstrap'])) {
+          node = isPlainObject(config['bootstrap']['node']) ? config['bootstrap']['node'] : undefined;
+          bootstrapParts = addBootstrap(builder, config['bootstrap'], `${at}/bootstrap`, { staticResources: false });
+        }
+        break;
+      case 'envoy.admin.v3.ClustersConfigDump':
+        readClusters(builder, config, at);
+        break;
+      case 'envoy.admin.v3.ListenersConfigDump':
+        readListeners(builder, config, at);
+        break;
+      case 'envoy.admin.v3.RoutesConfigDump':
+        // Static route configurations are the listeners' inline ones, carved out of the listeners.
+        entries(config, 'dynamic_route_configs').forEach((entry, j) => {
+          readActive(builder, 'route_configuration', entry, 'route_config', `${at}/dynamic_route_configs/${j}`);
+        });
+        break;
+      case 'envoy.admin.v3.SecretsConfigDump':
+        readSecrets(builder, config, at);
+        break;
+      case 'envoy.admin.v3.EndpointsConfigDump':
+        // Static endpoints are the static clusters' load assignments, compared with the clusters.
+        entries(config, 'dynamic_endpoint_configs').forEach((entry, j) => {
+          readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/dynamic_endpoint_configs/${j}`);
+        });
+        break;
+      case 'envoy.admin.v3.ScopedRoutesConfigDump':
+        if (Object.keys(config).length > 1) notCompared.push('scoped routes');
+        break;
+      case 'envoy.admin.v3.EcdsConfigDump':
+        notCompared.push('extension configs (ECDS)');
+        break;
+      default:
+        notCompared.push(type || `configs[${i}]`);
+    }
+  }
+  readRuntime(builder, answers.runtime, bootstrapParts);
+  return {
+    proxy: proxyIdentity(admin, node, answers.serverInfo),
+    set: builder.build(),
+    notCompared,
+  };
+}
+
+function readActive(builder: ResourceSetBuilder, type: 'cluster' | 'route_configuration' | 'endpoint' | 'secret', entry: Entry, field: string, at: string): void {
+  const key = entry[field] !== undefined ? builder.add(type, entry[field], `${at}/${field}`) : undefined;
+  const failure = updateFailure(entry['error_state']);
+  if (failure) {
+    const name = key ?? resourceKey(type, nameOfFailure(entry['error_state']) ?? String(entry['name'] ?? '?'));
+    builder.condition({ key: name, state: 'rejected', ...failure });
+  }
+}
+
+function nameOfFailure(state: unknown): string | undefined {
+  if (!isPlainObject(state) || !isPlainObject(state['failed_configuration'])) return undefined;
+  const failed = state['failed_configuration'];
+  const name = failed['name'] ?? failed['cluster_name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+function readClusters(builder: ResourceSetBuilder, config: Entry, at: string): void {
+  entries(config, 'static_clusters').forEach((entry, j) => {
+    builder.add('cluster', entry['cluster'], `${at}/static_clusters/${j}/cluster`);
+  });
+  entries(config, 'dynamic_active_clusters').forEach((entry, j) => {
+    readActive(builder, 'cluster', entry, 'cluster', `${at}/dynamic_active_clusters/${j}`);
+  });
+  for (const entry of entries(config, 'dynamic_warming_clusters')) {
+    const cluster = entry['cluster'];
+    const name = isPlainObject(cluster) && typeof cluster['name'] === 'string' ? cluster['name'] : '?';
+    builder.condition({
+      key: resourceKey('cluster', name),
+      state: 'warming',
+      details: 'cluster is warming',
+      ...(typeof entry['last_updated'] === 'string' ? { since: entry['last_updated'] } : {}),
+      ...(typeof entry['version_info'] === 'string' ? { versionInfo: entry['version_info'] } : {}),
+    });
+  }
+}
+
+function readListeners(builder: ResourceSetBuilder, config: Entry, at: string): void {
+  entries(config, 'static_listeners').forEach((entry, j) => {
+    builder.add('listener', entry['listener'], `${at}/static_listeners/${j}/listener`);
+  });
+  entries(config, 'dynamic_listeners').forEach((entry, j) => {
+    const name = typeof entry['name'] === 'string' ? entry['name'] : '?';
+    const active = entry['active_state'];
+    if (isPlainObject(active) && active['listener'] !== undefined) {
+      builder.add('listener', active['listener'], `${at}/dynamic_listeners/${j}/active_state/listener`);
+    }
+    const warming = entry['warming_state'];
+    if (isPlainObject(warming)) {
+      builder.condition({
+        key: resourceKey('listener', name),
+        state: 'warming',
+        details: 'listener is warming',
+        ...(typeof warming['last_updated'] === 'string' ? { since: warming['last_updated'] } : {}),
+        ...(typeof warming['version_info'] === 'string' ? { versionInfo: warming['version_info'] } : {}),
+      });
+    }
+    const failure = updateFailure(entry['error_state']);
+    if (failure) builder.condition({ key: resourceKey('listener', name), state: 'rejected', ...failure });
+  });
+}
+
+function readSecrets(builder: ResourceSetBuilder, config: Entry, at: string): void {
+  entries(config, 'static_secrets').forEach((entry, j) => {
+    builder.add('secret', entry['secret'], `${at}/static_secrets/${j}/secret`);
+  });
+  entries(config, 'dynamic_active_secrets').forEach((entry, j) => {
+    readActive(builder, 'secret', entry, 'secret', `${at}/dynamic_active_secrets/${j}`);
+  });
+  for (const entry of entries(config, 'dynamic_warming_secrets')) {
+    builder.condition({
+      key: resourceKey('secret', String(entry['name'] ?? '?')),
+      state: 'warming',
+      details: 'secret is warming',
+      ...(typeof entry['last_updated'] === 'string' ? { since: entry['last_updated'] } : {}),
+    });
+  }
+}
+
+/** Admin-layer values (set through `/runtime_modify`) on top of the static layers. */
+function readRuntime(builder: ResourceSetBuilder, runtime: unknown, parts: BootstrapParts | undefined): void {
+  if (!isPlainObject(runtime) || !isPlainObject(runtime['entries']) || !Array.isArray(runtime['layers'])) return;
+  const layerNames = runtime['layers'].map(String);
+  const adminNames = new Set((parts?.runtimeLayers ?? []).filter((l) => l.kind === 'admin_layer').map((l) => l.name));
+  const adminIndexes = layerNames.flatMap((name, i) => (adminNames.has(name) ? [i] : []));
+  if (adminIndexes.length === 0) return;
+  for (const [key, entry] of Object.entries(runtime['entries'])) {
+    if (!isPlainObject(entry) || !Array.isArray(entry['layer_values'])) continue;
+    const values = entry['layer_values'];
+    for (const index of adminIndexes) {
+      const value = values[index];
+      if (typeof value === 'string' && value !== '') builder.addRuntimeOverride(key, value);
+    }
+  }
+}
+
+function proxyIdentity(admin: string, node: Entry | undefined, serverInfo: unknown): ProxyIdentity {
+  const info = isPlainObject(serverInfo) ? serverInfo : {};
+  const options = isPlainObject(info['command_line_options']) ? info['command_line_options'] : {};
+  const nodeId = (node?.['id'] as string | undefined) || (options['service_node'] as string | undefined) || undefined;
+  const cluster = (node?.['cluster'] as string | undefined) || (options['service_cluster'] as string | undefined) || undefined;
+  const uptime = Number(info['uptime_current_epoch']?.toString().replace(/s$/, ''));
+  return {
+    admin,
+    ...(nodeId ? { nodeId } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(typeof info['version'] === 'string' ? { version: info['version'].split('/')[1] ?? info['version'] } : {}),
+    ...(typeof info['state'] === 'string' ? { state: info['state'] } : {}),
+    ...(typeof options['restart_epoch'] === 'number' ? { hotRestartEpoch: options['restart_epoch'] } : {}),
+    ...(Number.isFinite(uptime) ? { uptimeSeconds: uptime } : {}),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error catalogue. Every failure that can reach a user has a stable
+ * code here; callers match on `code`, never on the message. Messages are one
+ * line and name the file, field or address they are about.
+ */
+export const ErrorCodes = {
+  USAGE: 'ED_USAGE',
+  FILE_NOT_FOUND: 'ED_FILE_NOT_FOUND',
+  FILE_TOO_LARGE: 'ED_FILE_TOO_LARGE',
+  FILE_UNREADABLE: 'ED_FILE_UNREADABLE',
+  PARSE: 'ED_PARSE',
+  SCHEMA: 'ED_SCHEMA',
+  UNKNOWN_RESOURCE_TYPE: 'ED_UNKNOWN_RESOURCE_TYPE',
+  DUPLICATE_RESOURCE: 'ED_DUPLICATE_RESOURCE',
+  MANIFEST: 'ED_MANIFEST',
+  LOCK_MISMATCH: 'ED_LOCK_MISMATCH',
+  ADMIN_UNREACHABLE: 'ED_ADMIN_UNREACHABLE',
+  ADMIN_TIMEOUT: 'ED_ADMIN_TIMEOUT',
+  ADMIN_HTTP_STATUS: 'ED_ADMIN_HTTP_STATUS',
+  ADMIN_BAD_RESPONSE: 'ED_ADMIN_BAD_RESPONSE',
+  ADMIN_TOO_LARGE: 'ED_ADMIN_TOO_LARGE',
+  PROTO_REGISTRY: 'ED_PROTO_REGISTRY',
+  INTERNAL: 'ED_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class DriftError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DriftError';
+    this.code = code;
+  }
+}
+
+export type Result<T, E = DriftError> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const fail = <E = DriftError>(error: E): Result<never, E> => ({ ok: false, error });
+
+export function isDriftError(value: unknown): value is DriftError {
+  return value instanceof DriftError;
+}
+
+/** Turns anything thrown into a DriftError, keeping the original as `cause`. */
+export function asDriftError(value: unknown, code: ErrorCode = ErrorCodes.INTERNAL): DriftError {
+  if (isDriftError(value)) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new DriftError(code, message.split('\n')[0] ?? message, { cause: value });
+}

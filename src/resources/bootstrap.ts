@@ -1,0 +1,58 @@
+import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
+import type { ResourceSetBuilder } from './resource-set.js';
+
+/** What parts of a bootstrap go where; the same for a declared file and a live dump. */
+export interface BootstrapParts {
+  /** Runtime layer kinds by layer name, in order. */
+  readonly runtimeLayers: ReadonlyArray<{ name: string; kind: 'static_layer' | 'disk_layer' | 'admin_layer' | 'rtds_layer' | 'unknown' }>;
+}
+
+const LAYER_KINDS = ['static_layer', 'disk_layer', 'admin_layer', 'rtds_layer'] as const;
+
+/**
+ * Adds a bootstrap: its static listeners, clusters and secrets become
+ * resources of their own, its static runtime layers become runtime keys, and
+ * the rest is the `bootstrap/bootstrap` resource. A live dump lists the
+ * running static resources in their own sections, so it passes
+ * `staticResources: false`. `node` is proxy identity
+ * (and partly set from the command line), so it is never compared.
+ */
+export function addBootstrap(
+  builder: ResourceSetBuilder,
+  raw: unknown,
+  where: string,
+  options: { staticResources: boolean } = { staticResources: true },
+): BootstrapParts {
+  const canonical = builder.canonical('bootstrap', raw, where);
+  const { node: _node, static_resources: staticResources, ...rest } = canonical;
+  if (options.staticResources && isPlainObject(staticResources)) {
+    const sections: Array<[string, 'listener' | 'cluster' | 'secret']> = [
+      ['listeners', 'listener'],
+      ['clusters', 'cluster'],
+      ['secrets', 'secret'],
+    ];
+    for (const [field, type] of sections) {
+      const items = staticResources[field];
+      if (!Array.isArray(items)) continue;
+      items.forEach((item, i) => builder.addCanonical(type, item as Record<string, JsonValue>, `${where}/static_resources/${field}/${i}`));
+    }
+  }
+  const runtimeLayers: Array<BootstrapParts['runtimeLayers'][number]> = [];
+  const layered = rest['layered_runtime'];
+  if (isPlainObject(layered) && Array.isArray(layered['layers'])) {
+    for (const layer of layered['layers']) {
+      if (!isPlainObject(layer)) continue;
+      const name = typeof layer['name'] === 'string' ? layer['name'] : '';
+      const kind = LAYER_KINDS.find((k) => k in layer) ?? 'unknown';
+      runtimeLayers.push({ name, kind });
+      if (kind === 'static_layer') {
+        builder.addRuntimeLayer(name, layer['static_layer'] as JsonValue);
+        // Its keys are compared one by one as runtime resources.
+        layer['static_layer'] = {};
+      }
+    }
+  }
+  builder.addCanonical('bootstrap', rest, where);
+  builder.cover('bootstrap', 'listener', 'route_configuration', 'virtual_host', 'cluster', 'secret', 'runtime');
+  return { runtimeLayers };
+}

@@ -1,0 +1,189 @@
+import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalStats } from '../canonical/canonicalize.js';
+import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
+import { hashValue, rootHash } from '../canonical/hash.js';
+import { DriftError, ErrorCodes } from '../errors.js';
+import type { EnvoyRegistry } from '../proto/envoy-registry.js';
+import { resourceKey, TYPE_NAMES, type LiveCondition, type Resource, type ResourceType } from './resource.js';
+import { flattenRuntimeLayer } from './runtime-layer.js';
+
+/** Everything one side of a comparison holds, in canonical form. */
+export interface ResourceSet {
+  readonly resources: ReadonlyMap<string, Resource>;
+  /** Resource types this side speaks for; a type outside the declaration's coverage is not compared. */
+  readonly coverage: ReadonlySet<ResourceType>;
+  readonly conditions: readonly LiveCondition[];
+  readonly stats: { readonly unknownFields: number; readonly unknownTypes: Readonly<Record<string, number>>; readonly redactedFields: number };
+}
+
+export function resourceSetRoot(set: ResourceSet, keys?: Iterable<string>): string {
+  const chosen = keys ? [...keys] : [...set.resources.keys()];
+  return rootHash(chosen.flatMap((key) => {
+    const resource = set.resources.get(key);
+    return resource ? [[key, resource.hash] as const] : [];
+  }));
+}
+
+const HCM_TYPE_URL = `${TYPE_URL_PREFIX}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`;
+
+type MessageResourceType = keyof typeof TYPE_NAMES;
+
+const NAME_FIELD: Record<MessageResourceType, string | undefined> = {
+  bootstrap: undefined,
+  listener: 'name',
+  route_configuration: 'name',
+  cluster: 'name',
+  endpoint: 'cluster_name',
+  secret: 'name',
+};
+
+/**
+ * Builds a ResourceSet. The declared side and the live side go through this
+ * same builder, so whatever is carved out or dropped is carved out or dropped
+ * identically on both sides.
+ */
+export class ResourceSetBuilder {
+  private readonly resources = new Map<string, Resource>();
+  private readonly coverage = new Set<ResourceType>();
+  private readonly conditions: LiveCondition[] = [];
+  private readonly stats: CanonicalStats = newStats();
+  private readonly canonicalizer: Canonicalizer;
+
+  constructor(registry: EnvoyRegistry) {
+    this.canonicalizer = new Canonicalizer(registry, this.stats);
+  }
+
+  cover(...types: ResourceType[]): this {
+    for (const type of types) this.coverage.add(type);
+    return this;
+  }
+
+  condition(condition: LiveCondition): void {
+    this.conditions.push(condition);
+  }
+
+  /** Canonicalises a raw message; `where` names its origin for error messages. */
+  canonical(type: MessageResourceType, raw: unknown, where: string): Record<string, JsonValue> {
+    const typeName = TYPE_NAMES[type];
+    const input = isPlainObject(raw) && typeof raw['@type'] === 'string' ? stripType(raw) : raw;
+    const result = this.canonicalizer.canonicalize(typeName, input);
+    if (!result.ok) throw new DriftError(result.error.code, `${where}${result.error.message}`, { cause: result.error });
+    return result.value as Record<string, JsonValue>;
+  }
+
+  /** Adds an already hashed resource (from a lock file). */
+  addHashed(type: ResourceType, name: string, hash: string, where: string): void {
+    this.put({ type, name, key: resourceKey(type, name), hash }, where);
+  }
+
+  add(type: MessageResourceType, raw: unknown, where: string): string {
+    const value = this.canonical(type, raw, where);
+    return this.addCanonical(type, value, where);
+  }
+
+  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string): string {
+    const nameField = NAME_FIELD[type];
+    const name = nameField === undefined ? 'bootstrap' : value[nameField];
+    if (typeof name !== 'string' || name === '') {
+      throw new DriftError(ErrorCodes.SCHEMA, `${where}/${nameField}: a ${type} needs a name`);
+    }
+    switch (type) {
+      case 'listener':
+        this.putValue('listener', name, this.carveInlineRoutes(name, value, where), where);
+        break;
+      case 'route_configuration':
+        this.putRouteConfiguration(name, value, undefined, where);
+        break;
+      default:
+        this.putValue(type, name, value, where);
+    }
+    return resourceKey(type, name);
+  }
+
+  addRuntimeLayer(layerName: string, staticLayer: JsonValue): void {
+    for (const [key, value] of flattenRuntimeLayer(staticLayer)) {
+      const existing = this.resources.get(resourceKey('runtime', key));
+      // A later layer overrides an earlier one, as in Envoy.
+      if (existing) this.resources.delete(existing.key);
+      this.putValue('runtime', key, { layer: layerName, value }, `runtime layer ${layerName}`);
+    }
+  }
+
+  /** An admin-layer (`/runtime_modify`) value on top of whatever the static layers say. */
+  addRuntimeOverride(key: string, value: string): void {
+    const resourceKeyName = resourceKey('runtime', key);
+    const existing = this.resources.get(resourceKeyName);
+    const base = existing?.value && isPlainObject(existing.value) ? existing.value : {};
+    if (existing) this.resources.delete(resourceKeyName);
+    this.putValue('runtime', key, { ...base, admin_override: value }, 'runtime admin layer');
+  }
+
+  build(): ResourceSet {
+    return Object.freeze({
+      resources: this.resources,
+      coverage: this.coverage,
+      conditions: this.conditions,
+      stats: {
+        unknownFields: this.stats.unknownFields,
+        unknownTypes: Object.fromEntries(this.stats.unknownTypes),
+        redactedFields: this.stats.redactedFields,
+      },
+    });
+  }
+
+  private putValue(type: ResourceType, name: string, value: JsonValue, where: string, parent?: string): string {
+    const key = resourceKey(type, name);
+    this.put({ type, name, key, hash: hashValue(value), value, ...(parent ? { parent } : {}) }, where);
+    return key;
+  }
+
+  private put(resource: Resource, where: string): void {
+    if (this.resources.has(resource.key)) {
+      throw new DriftError(ErrorCodes.DUPLICATE_RESOURCE, `${where}: ${resource.type} "${resource.name}" is declared twice`);
+    }
+    this.resources.set(resource.key, resource);
+  }
+
+  /** Splits a route configuration into itself and one resource per virtual host. */
+  private putRouteConfiguration(name: string, value: Record<string, JsonValue>, parent: string | undefined, where: string): void {
+    const { virtual_hosts: virtualHosts, ...rest } = value;
+    const key = this.putValue('route_configuration', name, rest, where, parent);
+    if (!Array.isArray(virtualHosts)) return;
+    virtualHosts.forEach((vhost, i) => {
+      const vhostName = isPlainObject(vhost) && typeof vhost['name'] === 'string' ? vhost['name'] : `#${i}`;
+      this.putValue('virtual_host', `${name}/${vhostName}`, vhost, `${where}/virtual_hosts/${i}`, key);
+    });
+  }
+
+  /**
+   * An HTTP connection manager's inline route configuration becomes its own
+   * resource named `<listener>:<route config name>`, so a route change is
+   * reported once, on the route, not again on the listener.
+   */
+  private carveInlineRoutes(listener: string, value: Record<string, JsonValue>, where: string): Record<string, JsonValue> {
+    const seen = new Map<string, number>();
+    const chains: JsonValue[] = [];
+    if (Array.isArray(value['filter_chains'])) chains.push(...value['filter_chains']);
+    if (isPlainObject(value['default_filter_chain'])) chains.push(value['default_filter_chain']);
+    for (const chain of chains) {
+      if (!isPlainObject(chain) || !Array.isArray(chain['filters'])) continue;
+      for (const filter of chain['filters']) {
+        if (!isPlainObject(filter)) continue;
+        const config = filter['typed_config'];
+        if (!isPlainObject(config) || config['@type'] !== HCM_TYPE_URL || !isPlainObject(config['route_config'])) continue;
+        const routeConfig = config['route_config'];
+        const baseName = `${listener}:${typeof routeConfig['name'] === 'string' ? routeConfig['name'] : ''}`;
+        const count = (seen.get(baseName) ?? 0) + 1;
+        seen.set(baseName, count);
+        const name = count === 1 ? baseName : `${baseName}#${count}`;
+        this.putRouteConfiguration(name, routeConfig, resourceKey('listener', listener), where);
+        config['route_config'] = { inline: name };
+      }
+    }
+    return value;
+  }
+}
+
+function stripType(raw: Record<string, unknown>): Record<string, unknown> {
+  const { ['@type']: _type, ...rest } = raw;
+  return rest;
+}
