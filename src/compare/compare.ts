@@ -199,7 +199,8 @@ function applyIgnores(
 
 function overrideSeverity(verdict: { severity: Severity; reasons: string[] }, key: string, paths: readonly DriftPath[], manifest: Manifest, service: string) {
   const overrides: SeverityOverride[] = [...(manifest.services.find((s) => s.name === service)?.severity ?? []), ...manifest.severity];
-  const hit = overrides.find((o) => (!o.resource || o.resource(key)) && (!o.path || paths.some((p) => matchesPath(o.path!, p.path, []))));
+  // A path override applies only when it covers every changed path, so it never lowers a finding that holds other changes.
+  const hit = overrides.find((o) => (!o.resource || o.resource(key)) && (!o.path || (paths.length > 0 && paths.every((p) => matchesPath(o.path!, p.path, [])))));
   return hit ? { severity: hit.severity, reasons: [...verdict.reasons, `severity set by manifest`] } : verdict;
 }
 
