@@ -47,8 +47,11 @@ for (const file of corpusFiles('bootstrap')) {
     try {
       envoy = await startEnvoy({ config: declared, cwd, waitForLive: false });
     } catch (error) {
-      t.ok(expectedFailure, `Envoy could not start ${name}: ${(error as Error).message}`);
-      if (expectedFailure) t.match((error as Error).message, expectedFailure, 'fails for the known reason');
+      const message = (error as Error).message;
+      // An older Envoy (scripts/envoy-versions.mjs) refuses fields and enum values added after it.
+      const newerThanEnvoy = /has unknown fields|unknown enum value/.test(message);
+      t.ok(expectedFailure ?? newerThanEnvoy, `Envoy could not start ${name}: ${message}`);
+      if (expectedFailure) t.match(message, expectedFailure, 'fails for the known reason');
       return;
     }
     t.teardown(() => envoy.stop());
