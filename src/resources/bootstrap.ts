@@ -28,6 +28,7 @@ export function addBootstrap(
   const canonical = builder.canonical('bootstrap', raw, where);
   const { node: _node, static_resources: staticResources, ...rest } = canonical;
   if (options.staticResources && isPlainObject(staticResources)) {
+    const rawStatic = isPlainObject(raw) ? (raw['static_resources'] ?? raw['staticResources']) : undefined;
     const sections: Array<[string, 'listener' | 'cluster' | 'secret']> = [
       ['listeners', 'listener'],
       ['clusters', 'cluster'],
@@ -36,7 +37,8 @@ export function addBootstrap(
     for (const [field, type] of sections) {
       const items = staticResources[field];
       if (!Array.isArray(items)) continue;
-      items.forEach((item, i) => builder.addCanonical(type, item as Record<string, JsonValue>, `${where}/static_resources/${field}/${i}`));
+      const rawItems = isPlainObject(rawStatic) && Array.isArray(rawStatic[field]) ? (rawStatic[field] as unknown[]) : [];
+      items.forEach((item, i) => builder.addCanonical(type, item as Record<string, JsonValue>, `${where}/static_resources/${field}/${i}`, undefined, rawItems[i]));
     }
   }
   const runtimeLayers: Array<BootstrapParts['runtimeLayers'][number]> = [];

@@ -12,6 +12,11 @@ export interface ResourceSet {
   /** Resource types this side speaks for; a type outside the declaration's coverage is not compared. */
   readonly coverage: ReadonlySet<ResourceType>;
   readonly conditions: readonly LiveCondition[];
+  /**
+   * The declared messages as written (secrets unredacted), by the key of the
+   * top-level resource they declare: what a remediation serves or writes back.
+   */
+  readonly sources: ReadonlyMap<string, unknown>;
   readonly stats: { readonly unknownFields: number; readonly unknownTypes: Readonly<Record<string, number>>; readonly redactedFields: number };
 }
 
@@ -45,6 +50,7 @@ export class ResourceSetBuilder {
   private readonly resources = new Map<string, Resource>();
   private readonly coverage = new Set<ResourceType>();
   private readonly conditions: LiveCondition[] = [];
+  private readonly sources = new Map<string, unknown>();
   private readonly stats: CanonicalStats = newStats();
   private readonly canonicalizer: Canonicalizer;
   private readonly unnamed = new Map<string, number>();
@@ -80,10 +86,11 @@ export class ResourceSetBuilder {
   /** `fallbackName` names a live resource that came without one (old EDS dumps), instead of failing. */
   add(type: MessageResourceType, raw: unknown, where: string, fallbackName?: string): string {
     const value = this.canonical(type, raw, where);
-    return this.addCanonical(type, value, where, fallbackName);
+    return this.addCanonical(type, value, where, fallbackName, raw);
   }
 
-  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string, fallbackName?: string): string {
+  /** `raw` is the message as written, kept in `sources` for remediation. */
+  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string, fallbackName?: string, raw?: unknown): string {
     const nameField = NAME_FIELD[type];
     const given = nameField === undefined ? 'bootstrap' : type === 'listener' && !value['name'] ? this.unnamedListenerName(value) : value[nameField];
     const name = typeof given === 'string' && given !== '' ? given : fallbackName;
@@ -100,6 +107,7 @@ export class ResourceSetBuilder {
       default:
         this.putValue(type, name, value, where);
     }
+    if (raw !== undefined) this.sources.set(resourceKey(type, name), raw);
     return resourceKey(type, name);
   }
 
@@ -144,6 +152,7 @@ export class ResourceSetBuilder {
       resources: this.resources,
       coverage: this.coverage,
       conditions: this.conditions,
+      sources: this.sources,
       stats: {
         unknownFields: this.stats.unknownFields,
         unknownTypes: Object.fromEntries(this.stats.unknownTypes),
