@@ -44,17 +44,17 @@ export function addBootstrap(
   const runtimeLayers: Array<BootstrapParts['runtimeLayers'][number]> = [];
   const layered = rest['layered_runtime'];
   if (isPlainObject(layered) && Array.isArray(layered['layers'])) {
-    for (const layer of layered['layers']) {
-      if (!isPlainObject(layer)) continue;
+    const layers = layered['layers'].map((layer) => {
+      if (!isPlainObject(layer)) return layer;
       const name = typeof layer['name'] === 'string' ? layer['name'] : '';
       const kind = LAYER_KINDS.find((k) => k in layer) ?? 'unknown';
       runtimeLayers.push({ name, kind });
-      if (kind === 'static_layer') {
-        builder.addRuntimeLayer(name, layer['static_layer'] as JsonValue);
-        // Its keys are compared one by one as runtime resources.
-        layer['static_layer'] = {};
-      }
-    }
+      if (kind !== 'static_layer') return layer;
+      builder.addRuntimeLayer(name, layer['static_layer'] as JsonValue);
+      // Its keys are compared one by one as runtime resources (a new object: canonical values may be shared).
+      return { ...layer, static_layer: {} };
+    });
+    rest['layered_runtime'] = { ...layered, layers };
   }
   const xdsPaths: Array<BootstrapParts['xdsPaths'][number]> = [];
   const dynamic = rest['dynamic_resources'];
