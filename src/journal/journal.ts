@@ -125,13 +125,17 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     return this.append(event);
   }
 
-  /** Signs the head now if anything was written since the last checkpoint, then closes. Idempotent. */
+  /** Signs the head now when a key is configured and anything was written since the last checkpoint. */
+  async checkpoint(): Promise<void> {
+    await this.#flushing;
+    if (this.#closed || !this.#options.checkpoint || this.#seq <= this.#lastCheckpointSeq) return;
+    await this.append(this.#checkpointEvent(this.#seq, this.#hash));
+  }
+
+  /** Signs the head (see checkpoint), then closes. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#flushing;
-    if (this.#options.checkpoint && this.#seq > this.#lastCheckpointSeq) {
-      await this.append(this.#checkpointEvent(this.#seq, this.#hash)).catch((error: unknown) => this.emit('failure', error as DriftError));
-    }
+    await this.checkpoint().catch((error: unknown) => this.emit('failure', error as DriftError));
     this.#closed = true;
     await this.#flushing;
     await this.#handle?.close();
