@@ -108,10 +108,21 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     if (this.#closed) return Promise.reject(new DriftError(ErrorCodes.JOURNAL_CLOSED, `${this.dir}: journal is closed`));
     return new Promise((resolve, reject) => {
       this.#pending.push({ event, resolve, reject });
-      this.#flushing ??= this.#flushLoop().finally(() => {
-        this.#flushing = undefined;
-      });
+      this.#scheduleFlush();
     });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing) return;
+    this.#flushing = this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+      // an append that came after the loop's last look but before this callback
+      if (this.#pending.length > 0) this.#scheduleFlush();
+    });
+  }
+
+  async #idle(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
   }
 
   /** Builds an event with this journal's proxy identity and appends it. */
@@ -127,7 +138,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
 
   /** Signs the head now when a key is configured and anything was written since the last checkpoint. */
   async checkpoint(): Promise<void> {
-    await this.#flushing;
+    await this.#idle();
     if (this.#closed || !this.#options.checkpoint || this.#seq <= this.#lastCheckpointSeq) return;
     await this.append(this.#checkpointEvent(this.#seq, this.#hash));
   }
@@ -137,7 +148,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     if (this.#closed) return;
     await this.checkpoint().catch((error: unknown) => this.emit('failure', error as DriftError));
     this.#closed = true;
-    await this.#flushing;
+    await this.#idle();
     await this.#handle?.close();
     this.#handle = undefined;
     this.#unlock();

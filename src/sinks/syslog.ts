@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { DriftError, ErrorCodes } from '../errors.js';
@@ -126,7 +126,7 @@ export class SyslogSink implements Sink {
       const { host, port } = this.#config;
       const socket: Socket =
         this.#config.protocol === 'tls'
-          ? tlsConnect({ host, port, servername: this.#config.serverName ?? host, rejectUnauthorized: true, ...this.#tls })
+          ? tlsConnect({ host, port, servername: this.#config.serverName ?? (isIP(host) ? undefined : host), rejectUnauthorized: true, ...this.#tls })
           : netConnect({ host, port });
       let receiverClosed = false;
       let settled = false;
