@@ -17,11 +17,11 @@ export interface TestPipeline {
 
 /** A started pipeline in a fresh data dir, with fast backoff, captured logs and its own registry; closed and removed after the test. */
 export async function startPipeline(t: Test, sinks: SinkConfig[], options: Partial<EventPipelineOptions> = {}): Promise<TestPipeline> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'envoy-drift-pipeline-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'envoy-drift-pipeline-'));
   const registry = new Registry();
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const pipeline = new EventPipeline({ dataDir, sinks, registry, logger, backoff: { initialMs: 5, maxMs: 50 }, proxy: { nodeId: 'node-1', cluster: 'web' }, ...options });
+  const pipeline = new EventPipeline({ sinks, registry, logger, backoff: { initialMs: 5, maxMs: 50 }, proxy: { nodeId: 'node-1', cluster: 'web' }, ...options, dataDir });
   await pipeline.start();
   t.teardown(async () => {
     await pipeline.close();
