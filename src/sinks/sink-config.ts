@@ -156,8 +156,13 @@ export const sinksSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true });
-const validate = ajv.compile(sinksSchema);
+let compiled: ReturnType<Ajv['compile']> | undefined;
+
+/** Compiled on first use: the agent's hot path imports this module for its types and facilities only. */
+function validator(): ReturnType<Ajv['compile']> {
+  compiled ??= new Ajv({ strict: true, allErrors: true, discriminator: true }).compile(sinksSchema);
+  return compiled;
+}
 
 function describe(error: ErrorObject, source: string): string {
   const where = `${source}${error.instancePath.replace(/\//g, '.') || ''}`;
@@ -167,6 +172,7 @@ function describe(error: ErrorObject, source: string): string {
 
 /** Validates a `sinks:` list into frozen configs; `source` names it in errors (e.g. "config.yaml sinks"). */
 export function parseSinksConfig(value: unknown, source = 'sinks'): readonly SinkConfig[] {
+  const validate = validator();
   if (!validate(value)) {
     const errors = validate.errors ?? [];
     throw new DriftError(ErrorCodes.SINK_CONFIG, errors.slice(0, 3).map((e) => describe(e, source)).join('; '));
