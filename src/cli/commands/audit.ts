@@ -27,7 +27,7 @@ export const auditCommand: Command = {
     const { values, positionals } = parseCommandArgs('audit', argv, { 'public-key': { type: 'string' } }, true);
     const [action, dataDir, ...extra] = positionals;
     if (action !== 'verify' || dataDir === undefined || extra.length > 0) {
-      throw new DriftError(ErrorCodes.USAGE, 'audit: expected "audit verify <data-dir>" (see envoy-drift audit --help)');
+      throw new DriftError(ErrorCodes.USAGE, 'expected "audit verify <data-dir>" (see envoy-drift audit --help)');
     }
     if (!existsSync(journalDir(dataDir))) throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${journalDir(dataDir)}: no journal here`);
     const keyFile = values['public-key'];
