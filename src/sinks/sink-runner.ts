@@ -83,8 +83,11 @@ export class SinkRunner {
   /** Delivers what the journal holds now, for at most `timeoutMs`, then stops. True when nothing was left behind. */
   async drain(timeoutMs: number): Promise<boolean> {
     const target = this.#options.journal.committedSeq;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const caughtUp = await this.waitFor(target, timeout);
+    const timeout = new AbortController();
+    // Deliberately not unref'd: the caller is waiting on shutdown for this bound, and the runner's own timers are.
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const caughtUp = await this.waitFor(target, timeout.signal);
+    clearTimeout(timer);
     await this.stop();
     return caughtUp;
   }
