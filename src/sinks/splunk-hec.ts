@@ -91,11 +91,12 @@ export class SplunkHecSink implements Sink {
       'x-splunk-request-channel': this.#channel,
       'content-type': 'application/json',
     };
+    const format = this.#config.format ?? 'ocsf';
     const body = buildHecPayload(records, {
-      format: this.#config.format ?? 'ocsf',
+      format,
       index: this.#config.index,
       source: this.#config.source ?? 'envoy-drift',
-      sourcetype: this.#config.sourcetype ?? 'envoy-drift:ocsf',
+      sourcetype: this.#config.sourcetype ?? `envoy-drift:${format}`,
     });
     const url = `${this.#base}/services/collector/event`;
     const response = await httpRequest(this.#agent, url, { method: 'POST', headers, body, signal });

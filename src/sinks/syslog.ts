@@ -58,6 +58,11 @@ export function frameOctetCounting(message: string): string {
  * killed after reading but before writing the batch fails that check, and the
  * batch is sent again. Syslog has no acknowledgement; this is the closest a
  * plain syslog receiver gets to one, and duplicates carry their event id.
+ * Its limit: a TLS receiver that checks the client certificate only after the
+ * handshake (rsyslog does) and then drops the session after reading the batch
+ * closes exactly like one that accepted it, so with a client certificate it
+ * refuses, batches are lost without an error. Check the client certificate
+ * against the receiver when configuring it; RELP would close this gap.
  */
 export class SyslogSink implements Sink {
   readonly type = 'syslog';

@@ -1,8 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import type { TestPki } from './certs.js';
 import { acceptsConnections, freePort, waitFor } from './ports.js';
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
 
 /** Where scripts/setup/rsyslog.mjs leaves it (Debian's package), or RSYSLOGD_BIN. */
 function rsyslogBinary(): string | undefined {
@@ -13,6 +25,8 @@ export interface RsyslogOptions {
   readonly dir: string;
   readonly tls?: { readonly pki: TestPki; readonly requireClientCert: boolean };
   readonly port?: number;
+  /** Also listen on a UDP port (imudp). */
+  readonly udp?: boolean;
 }
 
 /**
@@ -23,15 +37,17 @@ export interface RsyslogOptions {
  */
 export class Rsyslog {
   readonly port: number;
+  readonly udpPort: number | undefined;
   readonly output: string;
   readonly #dir: string;
   readonly #config: string;
   #child: ChildProcess | undefined;
   #stderr = '';
 
-  private constructor(dir: string, port: number, options: RsyslogOptions) {
+  private constructor(dir: string, port: number, udpPort: number | undefined, options: RsyslogOptions) {
     this.#dir = dir;
     this.port = port;
+    this.udpPort = udpPort;
     this.output = join(dir, 'received.log');
     this.#config = join(dir, 'rsyslog.conf');
     const tls = options.tls;
@@ -51,13 +67,14 @@ export class Rsyslog {
         `  action(type="omfile" file="${this.output}" template="raw" flushOnTXEnd="on" asyncWriting="off")`,
         '}',
         `input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="in")`,
+        ...(udpPort === undefined ? [] : ['module(load="imudp")', `input(type="imudp" port="${udpPort}" address="127.0.0.1" ruleset="in")`]),
         '',
       ].join('\n'),
     );
   }
 
   static async start(options: RsyslogOptions): Promise<Rsyslog> {
-    const server = new Rsyslog(options.dir, options.port ?? (await freePort()), options);
+    const server = new Rsyslog(options.dir, options.port ?? (await freePort()), options.udp ? await freeUdpPort() : undefined, options);
     await server.restart();
     return server;
   }
