@@ -61,6 +61,8 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
 
   private constructor(options: JournalOptions) {
     super();
+    // every sink runner waits on `commit`; their number is the number of sinks
+    this.setMaxListeners(0);
     this.#options = options;
     this.dir = journalDir(options.dataDir);
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;

@@ -17,7 +17,7 @@ export function createSink(config: SinkConfig, context: SinkContext): Sink {
     case 'syslog':
       return new SyslogSink(config);
     case 'splunk_hec':
-      return new SplunkHecSink(config);
+      return new SplunkHecSink(config, context.dataDir);
     case 'elasticsearch':
       return new ElasticsearchSink(config, context.dataDir);
     case 'webhook':

@@ -4,6 +4,7 @@ import type { Agent } from 'undici';
 import { formatObject, type FormatName } from '../formats/format.js';
 import type { JournalRecord } from '../journal/record.js';
 import { sleep } from './backoff.js';
+import { DeadLetterFile } from './dead-letter.js';
 import { createAgent, httpRequest, readCredential, type HttpResponse } from './http-client.js';
 import type { SplunkHecSinkConfig } from './sink-config.js';
 import { ErrorCodes, retryAfterMs, SinkError } from './sink-error.js';
@@ -37,9 +38,23 @@ export function buildHecPayload(records: readonly JournalRecord[], options: HecE
  * HEC status codes (the `code` field) and what they mean for delivery: 8, 9
  * and 18-20 are the server's trouble and are retried; 1-4 (token), 7
  * (index), 11 (channel), 16 are configuration problems and raise the alarm;
- * 5, 6, 12, 13, 15 mean envoy-drift built a bad request.
+ * 6, 12, 13, 15 with an `invalid-event-number` name one malformed event,
+ * which goes to the dead-letter file while the rest is sent again.
  */
 const RETRYABLE_CODES = new Set([8, 9, 18, 19, 20]);
+const MALFORMED_EVENT_CODES = new Set([6, 12, 13, 15]);
+
+/** A 400 for one malformed event, with the `invalid-event-number` HEC reports. */
+function invalidEvent(response: HttpResponse, count: number): { index: number; status: number; code: number; text: string } | undefined {
+  try {
+    const parsed = JSON.parse(response.body) as { code?: number; text?: string; 'invalid-event-number'?: number };
+    const index = parsed['invalid-event-number'];
+    if (response.status !== 400 || !MALFORMED_EVENT_CODES.has(parsed.code ?? -1) || typeof index !== 'number' || index < 0 || index >= count) return undefined;
+    return { index, status: response.status, code: parsed.code as number, text: parsed.text ?? '' };
+  } catch {
+    return undefined;
+  }
+}
 
 function classify(response: HttpResponse, address: string): SinkError {
   let code: number | undefined;
@@ -72,13 +87,15 @@ export class SplunkHecSink implements Sink {
   readonly #agent: Agent;
   readonly #channel: string;
   readonly #base: string;
+  readonly #deadLetter: DeadLetterFile;
 
-  constructor(config: SplunkHecSinkConfig) {
+  constructor(config: SplunkHecSinkConfig, dataDir: string) {
     this.name = config.name;
     this.#config = config;
     this.#agent = createAgent({ caFile: config.caFile, timeoutMs: config.timeoutMs });
     this.#channel = config.channel ?? randomUUID();
     this.#base = config.url.replace(/\/+$/, '');
+    this.#deadLetter = new DeadLetterFile(dataDir, config.name);
   }
 
   get channel(): string {
@@ -86,6 +103,22 @@ export class SplunkHecSink implements Sink {
   }
 
   async send(records: readonly JournalRecord[], signal: AbortSignal): Promise<SendOutcome> {
+    let batch = [...records];
+    let rejected = 0;
+    while (batch.length > 0) {
+      const invalid = await this.#post(batch, signal);
+      if (invalid === undefined) break;
+      // HEC names the first event it could not take: that one goes to the dead-letter file, the rest is sent again
+      const record = batch[invalid.index] as JournalRecord;
+      await this.#deadLetter.write([{ sink: this.name, seq: record.seq, eventId: record.event.id, status: invalid.status, code: invalid.code, error: invalid.text }]);
+      batch = batch.filter((_, index) => index !== invalid.index);
+      rejected++;
+    }
+    return rejected === 0 ? DELIVERED : { rejected };
+  }
+
+  /** Posts one batch; resolves when it is delivered (and acknowledged), or names the event HEC refused as malformed. */
+  async #post(records: readonly JournalRecord[], signal: AbortSignal): Promise<{ index: number; status: number; code: number; text: string } | undefined> {
     const headers = {
       authorization: `Splunk ${readCredential(this.#config.tokenFile, 'HEC token')}`,
       'x-splunk-request-channel': this.#channel,
@@ -100,7 +133,11 @@ export class SplunkHecSink implements Sink {
     });
     const url = `${this.#base}/services/collector/event`;
     const response = await httpRequest(this.#agent, url, { method: 'POST', headers, body, signal });
-    if (response.status !== 200) throw classify(response, url);
+    if (response.status !== 200) {
+      const invalid = invalidEvent(response, records.length);
+      if (invalid) return invalid;
+      throw classify(response, url);
+    }
     let answer: { code?: number; ackId?: number };
     try {
       answer = JSON.parse(response.body) as typeof answer;
@@ -108,7 +145,7 @@ export class SplunkHecSink implements Sink {
       throw new SinkError(ErrorCodes.SINK_BAD_RESPONSE, `${url}: HTTP 200 with a body that is not JSON`, { retryable: true });
     }
     if (typeof answer.ackId === 'number') await this.#awaitAck(answer.ackId, headers, signal);
-    return DELIVERED;
+    return undefined;
   }
 
   async #awaitAck(ackId: number, headers: Record<string, string>, signal: AbortSignal): Promise<void> {

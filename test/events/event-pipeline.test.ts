@@ -114,7 +114,9 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
   t.match(last.stdout, /drained true/, 'the final run drains every sink');
   acknowledged.push(...last.acknowledged);
 
-  const journalIds = listSegments(journalDir(dataDir)).flatMap((s) => readSegment(s.path).records.map((r) => r.event.id));
+  const journalRecords = listSegments(journalDir(dataDir)).flatMap((s) => readSegment(s.path).records);
+  const journalIds = journalRecords.map((r) => r.event.id);
+  const checkpointIds = journalRecords.filter((r) => r.event.type === 'audit.checkpoint').map((r) => r.event.id);
   const fileIds = new Set(
     existsSync(fileSink)
       ? readFileSync(fileSink, 'utf8')
@@ -127,6 +129,7 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
   t.same(acknowledged.filter((id) => !journalIds.includes(id)), [], 'every acknowledged event is in the journal');
   t.same(journalIds.filter((id) => !fileIds.has(id)), [], 'every journal record reached the file sink');
   t.same(journalIds.filter((id) => !hookIds.has(id)), [], 'every journal record reached the webhook');
+  t.ok(checkpointIds.length > 10 && checkpointIds.every((id) => fileIds.has(id) && hookIds.has(id)), 'signed checkpoints were forwarded to both sinks');
   const report = verifyJournal(dataDir, { publicKey });
   t.same(report.breaks, [], 'the journal verifies');
   t.ok(report.checkpoints > 10, `${report.checkpoints} signed checkpoints`);

@@ -31,6 +31,8 @@ export class SplunkHecServer {
   readonly indexed: Array<Record<string, unknown>> = [];
   readonly channels: Array<string | undefined> = [];
   readonly allowedIndexes = new Set(['main', 'security']);
+  /** Events (by fields.event_id) refused as "Invalid data format", as HEC does for an event it cannot parse. */
+  readonly malformedEventIds = new Set<string>();
   eventRequests = 0;
   ackPolls = 0;
   /** Answers for the next event requests, used up in order before normal handling. */
@@ -94,6 +96,9 @@ export class SplunkHecServer {
     for (const [index, event] of events.entries()) {
       if (!('event' in event)) return this.#reply(res, 400, { text: 'Event field is required', code: 12, 'invalid-event-number': index });
       if (event.event === '' || event.event === null) return this.#reply(res, 400, { text: 'Event field cannot be blank', code: 13, 'invalid-event-number': index });
+      if (this.malformedEventIds.has((event.fields as { event_id?: string } | undefined)?.event_id ?? '')) {
+        return this.#reply(res, 400, { text: 'Invalid data format', code: 6, 'invalid-event-number': index });
+      }
       if (typeof event.index === 'string' && !this.allowedIndexes.has(event.index)) return this.#reply(res, 400, { text: 'Incorrect index', code: 7, 'invalid-event-number': index });
     }
     if (!token.ack) {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { v7 as uuidv7 } from 'uuid';
 import { toOcsf } from '../../src/formats/ocsf.js';
 import { buildHecPayload } from '../../src/sinks/splunk-hec.js';
 import { startPipeline } from '../helpers/pipeline.js';
@@ -94,6 +95,19 @@ t.test('a bad token raises the alarm and waits the alarm delay instead of loopin
   await waitFor(() => server.indexed.length === 1, 'delivery with the fixed token');
   await waitFor(async () => (await test.metric('envoydrift_sink_alarm', { sink: 'splunk' })) === 0, 'the alarm cleared');
   t.equal(server.eventRequests, 2, 'one refused request, one accepted: no tight loop');
+});
+
+t.test('an event HEC cannot take goes to the dead-letter file; the rest of its batch is delivered', async (t) => {
+  const { server, url } = await hec(t);
+  const ids = Array.from({ length: 6 }, () => uuidv7());
+  server.malformedEventIds.add(ids[2] as string);
+  const test = await startPipeline(t, [{ name: 'splunk', type: 'splunk_hec', url, tokenFile: tokenFile('ack-token'), ackPollIntervalMs: 10 }], { batchSize: 6 });
+  for (const [i, id] of ids.entries()) await test.pipeline.emit({ ...driftInput(i), id });
+  await waitFor(() => (test.pipeline.runners[0]?.cursor ?? 0) >= 6, 'the batch handled');
+  t.same(eventIds(server).sort(), ids.filter((_, i) => i !== 2).sort(), 'the others are indexed');
+  const deadLetters = readFileSync(join(test.dataDir, 'dead-letter', 'splunk.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  t.match(deadLetters, [{ sink: 'splunk', eventId: ids[2], status: 400, code: 6, error: 'Invalid data format' }]);
+  t.equal(await test.metric('envoydrift_sink_failed_total', { sink: 'splunk' }), 1);
 });
 
 t.test('an index the token may not write to is a configuration error, not a retry storm', async (t) => {
