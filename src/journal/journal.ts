@@ -232,15 +232,22 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
       this.#handle = undefined;
       await this.#startSegment(this.#seq + 1);
     }
-    const gaps: EventInput[] = [];
-    while (this.sizeBytes > this.#maxBytes && this.#segments.length > 1) gaps.push(...this.#dropOldest());
-    for (const gap of gaps) {
-      this.add(gap).catch((error: unknown) => this.emit('failure', error as DriftError));
+    while (this.sizeBytes > this.#maxBytes && this.#segments.length > 1) {
+      const { gaps, lastRecord } = this.#planDrop();
+      // The gap events are on disk before the records they describe are gone: a crash in between repeats them, never loses them.
+      if (gaps.length > 0) {
+        await this.#write(gaps.map((gap) => createEvent(gap, this.#options.proxy)));
+        this.emit('commit', this.#seq);
+      }
+      if (lastRecord) writeAnchor(this.dir, { seq: lastRecord.seq, hash: lastRecord.hash });
+      unlinkSync((this.#segments[0] as OpenSegment).path);
+      syncDir(this.dir);
+      this.#segments.shift();
     }
   }
 
-  /** Drops the oldest segment; returns one delivery.gap event per sink that had not delivered all of it. */
-  #dropOldest(): EventInput[] {
+  /** What dropping the oldest segment loses: one delivery.gap event per sink that has not delivered all of it. */
+  #planDrop(): { gaps: EventInput[]; lastRecord: JournalRecord | undefined } {
     const [oldest, next] = this.#segments as [OpenSegment, OpenSegment];
     const lastSeq = next.firstSeq - 1;
     const records = readSegment(oldest.path).records;
@@ -272,11 +279,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
         },
       });
     }
-    if (lastRecord) writeAnchor(this.dir, { seq: lastRecord.seq, hash: lastRecord.hash });
-    unlinkSync(oldest.path);
-    syncDir(this.dir);
-    this.#segments.shift();
-    return gaps;
+    return { gaps, lastRecord };
   }
 
   async #startSegment(firstSeq: number): Promise<void> {
@@ -293,6 +296,12 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
    */
   #recover(): void {
     this.#segments = listSegments(this.dir).map((s) => ({ ...s, size: statSync(s.path).size }));
+    // A drop interrupted after the anchor was written: the segment it covers goes now.
+    const dropped = readAnchor(this.dir);
+    while (dropped && this.#segments.length > 1 && (this.#segments[1] as OpenSegment).firstSeq - 1 <= dropped.seq) {
+      unlinkSync((this.#segments.shift() as OpenSegment).path);
+      syncDir(this.dir);
+    }
     const lastSegment = this.#segments.at(-1);
     if (lastSegment) {
       const text = readFileSync(lastSegment.path);

@@ -45,7 +45,10 @@ export function verifyJournal(dataDir: string, options: { readonly publicKey?: K
   let firstSeq: number | undefined;
   let lastSeq: number | undefined;
 
-  for (const segment of listSegments(dir)) {
+  const segments = listSegments(dir);
+  // Segments the anchor already covers are a drop the agent had not finished; it removes them on its next start.
+  while (anchor && segments.length > 1 && (segments[1] as { firstSeq: number }).firstSeq - 1 <= anchor.seq) segments.shift();
+  for (const segment of segments) {
     const file = basename(segment.path);
     const text = readFileSync(segment.path, 'utf8');
     const lines = text.split('\n');

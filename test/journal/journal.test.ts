@@ -1,9 +1,9 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CursorStore } from '../../src/journal/cursor-store.js';
-import { Journal, readAnchor } from '../../src/journal/journal.js';
+import { Journal, readAnchor, readSegment } from '../../src/journal/journal.js';
 import { JournalReader } from '../../src/journal/journal-reader.js';
 import { GENESIS_HASH, parseRecordLine, type JournalRecord } from '../../src/journal/record.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
@@ -62,7 +62,6 @@ t.test('a second writer on the same journal is refused', async (t) => {
   const journal = await Journal.open({ dataDir: dir });
   t.teardown(() => journal.close());
   // The lock names a live process: pretend it is another one.
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(journalDir(dir), 'lock'), String(process.ppid));
   await t.rejects(Journal.open({ dataDir: dir }), { code: 'ED_JOURNAL_LOCKED' });
 });
@@ -93,7 +92,7 @@ t.test('segments roll at the size; the bound drops the oldest and writes exactly
   const gaps = allGaps.filter((g) => g?.sink === 'slow');
   const fastLost = allGaps.filter((g) => g?.sink === 'fast').reduce((sum, g) => sum + (g?.count ?? 0), 0);
   t.ok(gaps.length > 0, 'gap events were written');
-  // "fast" saves its cursor right after each append, so it can only miss a gap event appended in the background.
+  // "fast" saves its cursor right after each append, so it can only miss a gap event written after its last save.
   t.ok(allGaps.filter((g) => g?.sink === 'fast').every((g) => seen.get(g?.firstSeq ?? 0)?.event.type === 'delivery.gap'), 'the sink that kept up lost no drift event');
   t.ok(fastLost < gaps.length, 'and far less than the one that delivered nothing');
   const lostSeqs = gaps.flatMap((g) => Array.from({ length: g?.count ?? 0 }, (_, k) => (g?.firstSeq ?? 0) + k));
@@ -119,4 +118,19 @@ t.test('a reader returns committed records in order and moves past dropped segme
   const seqs: number[] = [];
   for (let batch = await reader.read(7); batch.length > 0; batch = await reader.read(7)) seqs.push(...batch.map((r) => r.seq));
   t.same(seqs, Array.from({ length: 40 - firstKept + 1 }, (_, k) => firstKept + k), 'continues at the oldest record kept');
+});
+
+t.test('a drop interrupted after its anchor was written is finished on open, and verifies meanwhile', async (t) => {
+  const dir = dataDir(t);
+  const journal = await Journal.open({ dataDir: dir, segmentBytes: 1_500 });
+  for (let i = 0; i < 12; i++) await journal.add(driftInput(i));
+  await journal.close();
+  const [first, second] = listSegments(journalDir(dir));
+  const lastOfFirst = readSegment(first?.path ?? '').records.at(-1);
+  writeFileSync(join(journalDir(dir), 'anchor.json'), JSON.stringify({ seq: lastOfFirst?.seq, hash: lastOfFirst?.hash }));
+  t.same(verifyJournal(dir).breaks, [], 'the covered segment is not a break');
+  const reopened = await Journal.open({ dataDir: dir });
+  await reopened.close();
+  t.equal(listSegments(journalDir(dir))[0]?.firstSeq, second?.firstSeq, 'the covered segment is gone');
+  t.same(verifyJournal(dir).breaks, []);
 });
