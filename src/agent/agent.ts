@@ -15,7 +15,7 @@ import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
-import { pollStats, statChange, type Attribution, type StatValues } from './stats-poller.js';
+import { adminRequestCount, pollStats, statChange, type Attribution, type StatValues } from './stats-poller.js';
 
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -53,6 +53,8 @@ export class Agent implements AgentView {
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
+  private knownRequests: number | undefined;
+  private processMarker: string | undefined;
   private xdsFromFiles = false;
   private reachable: boolean | undefined;
   private lastError: string | undefined;
@@ -220,9 +222,13 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
-    const change = statChange(this.lastStats, stats, this.xdsFromFiles);
+    const requests = adminRequestCount(stats);
+    const restarted = requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests;
+    if (requests !== undefined) this.knownRequests = requests;
+    const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
     this.lastStats = stats;
     if (change) {
+      this.logger.debug({ moved: change.moved, attribution: change.attribution }, 'proxy stats moved');
       this.pendingTrigger ??= 'change';
       this.pendingAttribution = change.attribution;
     }
@@ -243,7 +249,8 @@ export class Agent implements AgentView {
     }
   }
 
-  private async check(trigger: Trigger, attribution: Attribution): Promise<void> {
+  private async check(trigger: Trigger, triggerAttribution: Attribution): Promise<void> {
+    let attribution = triggerAttribution;
     const stop = this.metrics.checkDuration.startTimer({ trigger });
     let summary: CheckSummary;
     try {
@@ -264,6 +271,9 @@ export class Agent implements AgentView {
     this.metrics.checks.inc({ trigger });
     this.metrics.lastSuccess.set(Date.now() / 1000);
     this.xdsFromFiles = summary.xdsFromFiles;
+    // A new process marker is a restart, whatever the stats said (they can miss a quick one).
+    if (summary.processMarker && this.processMarker && summary.processMarker !== this.processMarker && attribution !== 'hot restart') attribution = 'proxy restart';
+    if (summary.processMarker) this.processMarker = summary.processMarker;
     const report = summary.report;
     this.metrics.recordReport(report);
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };

@@ -21,6 +21,8 @@ export interface CheckSummary {
   readonly liveResources: number;
   /** Whether the live bootstrap reads xDS from files (path_config_source) or from a control plane. */
   readonly xdsFromFiles: boolean;
+  /** When this Envoy process loaded its static resources (their earliest last_updated): a new value means a restart. */
+  readonly processMarker?: string;
   readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };
   readonly durationMs: number;
 }

@@ -78,12 +78,31 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         report,
         liveResources: live.set.resources.size,
         xdsFromFiles: usesFileXds(dump),
+        ...processMarker(dump),
         cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
         durationMs: performance.now() - started,
       };
       return summary;
     }
   }
+}
+
+/** The earliest last_updated of the static listeners and clusters: set once, when the process loaded its bootstrap. */
+function processMarker(dump: unknown): { processMarker?: string } {
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  let earliest: string | undefined;
+  for (const config of configs) {
+    if (!isPlainObject(config)) continue;
+    for (const list of ['static_listeners', 'static_clusters']) {
+      const entries = config[list];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const at = isPlainObject(entry) ? entry['last_updated'] : undefined;
+        if (typeof at === 'string' && (earliest === undefined || at < earliest)) earliest = at;
+      }
+    }
+  }
+  return earliest ? { processMarker: earliest } : {};
 }
 
 function usesFileXds(dump: unknown): boolean {
