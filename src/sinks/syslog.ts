@@ -208,15 +208,19 @@ export class SyslogSink implements Sink {
       socket.setTimeout(timeoutMs, () => finish(new SinkError(ErrorCodes.SINK_TIMEOUT, `${this.#address}: no progress for ${timeoutMs} ms`, { retryable: true })));
       socket.on('error', (error) => finish(error));
       socket.on('data', () => undefined);
+      let written = false;
       socket.on('end', () => {
         receiverClosed = true;
-        if (this.#config.confirm !== 'none') finish();
+        // a close that comes before our batch is out is the receiver turning us away, not a confirmation
+        if (!written) finish(new SinkError(ErrorCodes.SINK_UNREACHABLE, `${this.#address}: the receiver closed the connection before the batch was written`, { retryable: true }));
+        else if (this.#config.confirm !== 'none') finish();
       });
       socket.on('close', () => {
         if (!receiverClosed) finish(new SinkError(ErrorCodes.SINK_UNREACHABLE, `${this.#address}: connection closed before the receiver confirmed the batch`, { retryable: true }));
       });
       socket.once(this.#config.protocol === 'tls' ? 'secureConnect' : 'connect', () => {
         socket.end(payload, () => {
+          written = true;
           if (this.#config.confirm === 'none') finish();
         });
       });
