@@ -42,12 +42,12 @@ export class Agent implements AgentView {
   private readonly config: AgentConfig;
   private readonly logger: Logger;
   private readonly admin: AdminClient;
-  private readonly runner = new CheckRunner();
+  private runner: CheckRunner | undefined;
   private readonly listeners = new Set<(event: DriftEvent) => void>();
-  private pipeline!: EventPipeline;
-  private findings!: FindingStore;
-  private server!: AgentServer;
-  private watcher!: DeclaredWatcher;
+  private pipeline: EventPipeline | undefined;
+  private findings: FindingStore | undefined;
+  private server: AgentServer | undefined;
+  private watcher: DeclaredWatcher | undefined;
   private declared: DeclaredSummary | undefined;
   private declaredError: string | undefined;
   private lastReport: DriftReport | undefined;
@@ -79,12 +79,23 @@ export class Agent implements AgentView {
 
   /** Validates everything, loads the snapshot, opens the journal and the endpoint; throws a DriftError on bad input. */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      // Nothing may keep the process alive after a refused start (the worker thread would).
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async open(): Promise<void> {
     const listen = parseListenAddress(this.config.listen);
     const token = this.config.tokenFile ? await readToken(this.config.tokenFile) : undefined;
     if (!listen.loopback && !token) {
       throw new DriftError(ErrorCodes.USAGE, `--listen ${this.config.listen}: binding a non-loopback address needs --token-file (the mutating routes would be open)`);
     }
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
+    this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
     this.declared = await this.runner.loadDeclared(this.config.declared);
     this.metrics.snapshotValid.set(1);
@@ -115,13 +126,18 @@ export class Agent implements AgentView {
     clearTimeout(this.timer);
     this.watcher?.close();
     await this.current?.catch(() => undefined);
-    await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
+    if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
     await this.findings?.save().catch(() => undefined);
     await this.pipeline?.drain(5_000).catch(() => false);
     await this.pipeline?.close();
     await this.server?.close();
-    await this.runner.close();
+    await this.runner?.close();
     await this.admin.close();
+  }
+
+  private started(): { pipeline: EventPipeline; findings: FindingStore } {
+    if (!this.pipeline || !this.findings) throw new DriftError(ErrorCodes.INTERNAL, 'agent: not started');
+    return { pipeline: this.pipeline, findings: this.findings };
   }
 
   // ---- AgentView
@@ -152,7 +168,7 @@ export class Agent implements AgentView {
       declared: this.snapshot(),
       lastCheck: this.lastCheck ?? null,
       inSync: this.lastReport?.inSync ?? null,
-      findings: this.findings.findings().map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),
+      findings: (this.findings?.findings() ?? []).map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),
     };
   }
 
@@ -173,7 +189,7 @@ export class Agent implements AgentView {
   /** Journal first (synced), then the live listeners (SSE). */
   async emit(input: EventInput): Promise<DriftEvent> {
     const proxy = this.lastReport?.proxy;
-    const event = await this.pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
+    const event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
     for (const listener of this.listeners) listener(event);
     return event;
   }
@@ -255,7 +271,7 @@ export class Agent implements AgentView {
     let summary: CheckSummary;
     try {
       this.metrics.adminRequests.inc({ kind: 'config_dump' });
-      summary = await this.runner.check();
+      summary = await this.runner!.check();
     } catch (error) {
       stop();
       const drift = asDriftError(error);
@@ -277,8 +293,8 @@ export class Agent implements AgentView {
     const report = summary.report;
     this.metrics.recordReport(report);
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
-    const transitions = this.findings.apply(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt));
-    if (transitions.length > 0) await this.findings.save();
+    const transitions = this.started().findings.apply(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt));
+    if (transitions.length > 0) await this.started().findings.save();
     this.lastReport = report;
     for (const transition of transitions) await this.emit(eventOf(transition));
     this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
@@ -288,7 +304,7 @@ export class Agent implements AgentView {
   private async reloadDeclared(): Promise<void> {
     if (this.stopping) return;
     try {
-      const summary = await this.runner.loadDeclared(this.config.declared);
+      const summary = await this.runner!.loadDeclared(this.config.declared);
       this.declaredError = undefined;
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
