@@ -1,10 +1,11 @@
 import type { DriftReport } from '../compare/drift.js';
+import type { LiveState } from '../envoy-admin/live-state.js';
 
 /** Messages between the agent and its check worker (structured-clone data only). */
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string }
-  | { readonly id: number; readonly type: 'check' };
+  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean };
 
 export interface DeclaredSummary {
   readonly path: string;
@@ -25,6 +26,8 @@ export interface CheckSummary {
   readonly processMarker?: string;
   readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };
   readonly durationMs: number;
+  /** The live state itself, for remediation, when asked for (a copy costs time on large proxies). */
+  readonly live?: LiveState;
 }
 
 export interface WorkerError {

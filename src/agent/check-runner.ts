@@ -65,8 +65,8 @@ export class CheckRunner {
     return this.call({ type: 'load', path });
   }
 
-  check(): Promise<CheckSummary> {
-    return this.call({ type: 'check' });
+  check(includeLive = false): Promise<CheckSummary> {
+    return this.call({ type: 'check', includeLive });
   }
 
   async close(): Promise<void> {

@@ -81,6 +81,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         ...processMarker(dump),
         cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
         durationMs: performance.now() - started,
+        ...(request.includeLive ? { live } : {}),
       };
       return summary;
     }
