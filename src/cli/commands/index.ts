@@ -2,7 +2,8 @@ import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { hashCommand } from './hash.js';
+import { remediateCommand } from './remediate.js';
 import { snapshotCommand } from './snapshot.js';
 
 /** Every CLI command; adding one is a new file in this folder and a line here. */
-export const commands: readonly Command[] = [checkCommand, snapshotCommand, diffCommand, hashCommand];
+export const commands: readonly Command[] = [checkCommand, snapshotCommand, diffCommand, hashCommand, remediateCommand];
