@@ -20,7 +20,7 @@ export interface RemediationConfig {
   readonly windows: readonly WindowRule[];
   readonly proposalTtlSeconds: number;
   readonly webhook?: { readonly url: string; readonly secretFile?: string; readonly timeoutMs: number };
-  readonly ads?: { readonly listen: string };
+  readonly ads?: { readonly listen: string; readonly ackTimeoutMs: number };
   readonly filesystem?: Record<string, never>;
 }
 
@@ -79,7 +79,7 @@ export const remediationConfigSchema = {
     ads: {
       type: 'object',
       additionalProperties: false,
-      properties: { listen: { type: 'string', pattern: '^[^:]+:\\d+$' } },
+      properties: { listen: { type: 'string', pattern: '^[^:]+:\\d+$' }, ackTimeoutMs: count },
     },
     filesystem: { type: 'object', additionalProperties: false, properties: {} },
   },
@@ -95,11 +95,12 @@ interface RawConfig {
   windows?: Array<{ allow?: string; deny?: string; durationMinutes: number }>;
   proposalTtlSeconds?: number;
   webhook?: { url: string; secretFile?: string; timeoutMs?: number };
-  ads?: { listen?: string };
+  ads?: { listen?: string; ackTimeoutMs?: number };
   filesystem?: Record<string, never>;
 }
 
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 
 /** Validates the `remediation:` section; `source` names the file in errors (`agent.yaml: /remediation/flap/maxReverts: ...`). */
 export function parseRemediationConfig(value: unknown, source: string): Result<RemediationConfig> {
@@ -135,7 +136,7 @@ export function parseRemediationConfig(value: unknown, source: string): Result<R
       ...(raw.webhook
         ? { webhook: Object.freeze({ url: raw.webhook.url, ...(raw.webhook.secretFile ? { secretFile: raw.webhook.secretFile } : {}), timeoutMs: raw.webhook.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS }) }
         : {}),
-      ...(raw.ads || mechanism === 'ads' ? { ads: Object.freeze({ listen: raw.ads?.listen ?? '127.0.0.1:0' }) } : {}),
+      ...(raw.ads || mechanism === 'ads' ? { ads: Object.freeze({ listen: raw.ads?.listen ?? '127.0.0.1:0', ackTimeoutMs: raw.ads?.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS }) } : {}),
       ...(raw.filesystem ? { filesystem: Object.freeze({}) } : {}),
     }),
   );

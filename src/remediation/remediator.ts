@@ -4,9 +4,11 @@ import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { AdminClient } from '../envoy-admin/admin-client.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
-import { fail, type Result } from '../errors.js';
+import { DriftError, ErrorCodes, fail, type Result } from '../errors.js';
+import { envoyRegistry, type EnvoyRegistry } from '../proto/envoy-registry.js';
 import { ChangeWindows } from './change-window.js';
 import { FlapDetector } from './flap-detector.js';
+import { AdsMechanism } from './mechanisms/ads-server.js';
 import { FilesystemXdsMechanism } from './mechanisms/filesystem-xds.js';
 import { findingKey, type Mechanism, type RevertTarget } from './mechanisms/mechanism.js';
 import { RuntimeMechanism } from './mechanisms/runtime.js';
@@ -26,6 +28,8 @@ export interface RemediatorOptions {
   readonly emit: (event: RemediationEvent) => void;
   readonly now?: () => Date;
   readonly admin: AdminClient;
+  /** The Envoy API types, for encoding what the ADS server serves (default: the shared registry). */
+  readonly registry?: EnvoyRegistry;
 }
 
 /** One check's outcome, as the agent has it. */
@@ -117,6 +121,17 @@ export class Remediator {
 
   reject(id: string, by: string): Result<Proposal> {
     return this.decide(id, 'rejected', by);
+  }
+
+  /**
+   * xDS server mode: starts the ADS server on `ads.listen` serving
+   * `declared`, and answers with the bound `host:port` for the proxy's
+   * bootstrap. Call once at start, before the proxy connects.
+   */
+  async startAds(declared: DeclaredSnapshot): Promise<Result<string>> {
+    const ads = this.mechanism('ads');
+    if (!(ads instanceof AdsMechanism)) return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, 'remediation: no ads section in the configuration'));
+    return ads.start(declared);
   }
 
   proposals(): Proposal[] {
@@ -242,6 +257,7 @@ export class Remediator {
     if (name === 'runtime') made = new RuntimeMechanism(this.options.admin);
     else if (name === 'filesystem') made = new FilesystemXdsMechanism(this.now);
     else if (name === 'webhook' && this.options.config.webhook) made = new WebhookMechanism(this.options.config.webhook, this.now);
+    else if (name === 'ads' && this.options.config.ads) made = new AdsMechanism(this.options.registry ?? envoyRegistry(), this.options.config.ads.listen, this.options.config.ads.ackTimeoutMs);
     if (made) this.mechanisms.set(name, made);
     return made;
   }
