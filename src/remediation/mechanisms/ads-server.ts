@@ -251,7 +251,7 @@ export class AdsMechanism implements Mechanism {
     return undefined;
   }
 
-  describe(target: RevertTarget): string {
+  describe(_target: RevertTarget): string {
     return `push the declared snapshot over ADS to ${this.server.streams} connected proxy stream(s) as a new version`;
   }
 
