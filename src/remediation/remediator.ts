@@ -4,7 +4,7 @@ import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { AdminClient } from '../envoy-admin/admin-client.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
-import { DriftError, ErrorCodes, fail, type Result } from '../errors.js';
+import { asDriftError, DriftError, ErrorCodes, fail, type Result } from '../errors.js';
 import { envoyRegistry, type EnvoyRegistry } from '../proto/envoy-registry.js';
 import { ChangeWindows } from './change-window.js';
 import { FlapDetector } from './flap-detector.js';
@@ -93,7 +93,14 @@ export class Remediator {
     // A warming resource waits on its dependencies; there is nothing to put back.
     for (const finding of input.report.drift.filter((d) => d.kind !== 'warming')) byService.set(finding.service, [...(byService.get(finding.service) ?? []), finding]);
     this.forgetResolved(input, byService);
-    for (const service of [...byService.keys()].sort()) await this.handleService(service, byService.get(service)!, input);
+    for (const service of [...byService.keys()].sort()) {
+      try {
+        await this.handleService(service, byService.get(service)!, input);
+      } catch (error) {
+        const detail = `remediation of ${service} stopped: ${asDriftError(error).message}`;
+        this.event({ type: 'remediation.failed', service, severity: 'high', detail });
+      }
+    }
   }
 
   /** Reports whether the remediations applied since the last check held; idempotent, and called by `handle` too. */
@@ -198,6 +205,12 @@ export class Remediator {
       if (open.fingerprint === fingerprint) return;
       this.expire(open, 'superseded: the drift changed');
     }
+    // Nothing is proposed from a declaration or a proxy it would be unsafe to act on; a change window only delays the apply.
+    const unsafe = this.unsafe(input);
+    if (unsafe) {
+      this.skip(service, `not proposing: ${unsafe}`, service);
+      return;
+    }
     const proposed = [...plan.groups.values()].flat();
     const proposal = this.book.create({
       service,
@@ -262,13 +275,18 @@ export class Remediator {
     return made;
   }
 
-  /** Why nothing may change now, if so. */
-  private guard(input: RemediationInput, now: Date): string | undefined {
+  /** Why the declaration or the proxy cannot be acted on, if so. */
+  private unsafe(input: RemediationInput): string | undefined {
     if (!input.snapshotValid) return 'the declared snapshot is invalid or expired';
     if (input.declared.hashesOnly) return 'the declaration holds hashes only (a lock file): there is nothing to restore from';
     const state = input.live.proxy.state;
     if (state !== 'LIVE') return `the proxy is ${state ?? 'in an unknown state'}, not LIVE`;
-    return this.windows.blocked(now);
+    return undefined;
+  }
+
+  /** Why nothing may change now, if so. */
+  private guard(input: RemediationInput, now: Date): string | undefined {
+    return this.unsafe(input) ?? this.windows.blocked(now);
   }
 
   private async apply(service: string, findings: Drift[], input: RemediationInput, approved?: Proposal, known?: Plan): Promise<void> {

@@ -207,3 +207,30 @@ t.test('guardrails: invalid snapshot, proxy not LIVE, rate limit, change window'
   t.equal((await runtimeDump())['another.key']?.final_value, '1', 'the second drift is left alone');
   await adminPost(envoy.admin, '/runtime_modify?another.key');
 });
+
+t.test('approve mode: nothing proposed from an invalid snapshot; an approval waits for the change window', async (t) => {
+  await adminPost(envoy.admin, DRIFT);
+  const drifted = await runtimeDump();
+  const invalid = harness({ admin: envoy.admin, declared, defaultMode: 'approve' });
+  t.teardown(() => invalid.close());
+  await invalid.remediator.handle({ ...(await invalid.check()), snapshotValid: false });
+  t.same(invalid.types(), ['remediation.skipped']);
+  t.match(invalid.events[0]!.detail, /^not proposing: the declared snapshot is invalid or expired/);
+  t.same(invalid.remediator.proposals(), []);
+
+  let now = new Date('2026-11-26T12:30:00Z');
+  const windowed = harness({ admin: envoy.admin, declared, defaultMode: 'approve', now: () => now, config: { windows: [{ allow: '0 13 * * *', durationMinutes: 60 }] } });
+  t.teardown(() => windowed.close());
+  await windowed.remediator.handle(await windowed.check());
+  const id = windowed.events[0]!.proposalId!;
+  t.ok(windowed.remediator.approve(id, 'alice').ok);
+  await windowed.remediator.handle(await windowed.check());
+  t.same(windowed.types(), ['remediation.proposed', 'remediation.approved', 'remediation.skipped']);
+  t.match(windowed.events[2]!.detail, /outside every allow window/);
+  t.same(await runtimeDump(), drifted, 'approved, but not applied outside the window');
+  now = new Date('2026-11-26T13:05:00Z');
+  await windowed.remediator.handle(await windowed.check());
+  t.equal(windowed.events[3]!.type, 'remediation.applied');
+  t.equal(windowed.events[3]!.proposalId, id);
+  t.ok((await windowed.check()).report.inSync);
+});

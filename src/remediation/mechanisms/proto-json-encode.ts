@@ -12,7 +12,8 @@ function camel(name: string): string {
 }
 
 function fieldOf(type: protobuf.Type, key: string): protobuf.Field | undefined {
-  return type.fields[key] ?? Object.values(type.fields).find((f) => camel(f.name) === key || (f.options?.['json_name'] as string | undefined) === key);
+  // Either spelling on either side: protobufjs's bundled well-known types are camelCase, Envoy's are not.
+  return type.fields[key] ?? Object.values(type.fields).find((f) => camel(f.name) === key || f.name === camel(key) || (f.options?.['json_name'] as string | undefined) === key);
 }
 
 function duration(value: unknown, path: string): { seconds: number; nanos: number } {
@@ -29,15 +30,6 @@ function timestamp(value: unknown, path: string): { seconds: number; nanos: numb
   return { seconds: Math.floor(ms / 1000), nanos: fraction ? Number(fraction.padEnd(9, '0')) : 0 };
 }
 
-function structValue(value: unknown): Record<string, unknown> {
-  if (value === null) return { null_value: 0 };
-  if (typeof value === 'number') return { number_value: value };
-  if (typeof value === 'string') return { string_value: value };
-  if (typeof value === 'boolean') return { bool_value: value };
-  if (Array.isArray(value)) return { list_value: { values: value.map(structValue) } };
-  return { struct_value: { fields: Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, structValue(v)])) } };
-}
-
 /**
  * Turns proto3 JSON (snake_case or camelCase, `@type` for Any, "1s" for
  * durations, plain values for wrappers and Struct) into the plain object
@@ -45,6 +37,23 @@ function structValue(value: unknown): Record<string, unknown> {
  */
 class Encoder {
   constructor(private readonly registry: EnvoyRegistry) {}
+
+  /** A google.protobuf.Value from a plain JSON value. */
+  private structValue(value: unknown): Record<string, unknown> {
+    const type = this.registry.lookupType('google.protobuf.Value');
+    if (!type) throw new EncodeError('google.protobuf.Value is not in the Envoy API registry');
+    const name = (field: string) => fieldOf(type, field)!.name;
+    if (value === null) return { [name('null_value')]: 0 };
+    if (typeof value === 'number') return { [name('number_value')]: value };
+    if (typeof value === 'string') return { [name('string_value')]: value };
+    if (typeof value === 'boolean') return { [name('bool_value')]: value };
+    if (Array.isArray(value)) return { [name('list_value')]: { values: value.map((v) => this.structValue(v)) } };
+    return { [name('struct_value')]: this.struct(value as Record<string, unknown>) };
+  }
+
+  private struct(value: Record<string, unknown>): Record<string, unknown> {
+    return { fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.structValue(v)])) };
+  }
 
   encode(typeName: string, json: unknown, path: string): Uint8Array {
     const type = this.registry.lookupType(typeName);
@@ -71,12 +80,12 @@ class Encoder {
         return timestamp(json, path);
       case '.google.protobuf.Struct':
         if (!isPlainObject(json)) throw new EncodeError(`${path}: expected an object`);
-        return structValue(json)['struct_value'];
+        return this.struct(json);
       case '.google.protobuf.Value':
-        return structValue(json);
+        return this.structValue(json);
       case '.google.protobuf.ListValue':
         if (!Array.isArray(json)) throw new EncodeError(`${path}: expected a list`);
-        return { values: json.map(structValue) };
+        return { values: json.map((v) => this.structValue(v)) };
       case '.google.protobuf.FieldMask':
         return { paths: typeof json === 'string' ? json.split(',').filter(Boolean) : [] };
       default:
