@@ -14,6 +14,8 @@ const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
+const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
+
 function cluster(name: string, timeout: string): Record<string, unknown> {
   return {
     '@type': CLUSTER,
@@ -25,6 +27,15 @@ function cluster(name: string, timeout: string): Record<string, unknown> {
   };
 }
 
+function routes(timeout: string): Record<string, unknown> {
+  return {
+    '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+    name: 'routes',
+    virtual_hosts: [{ name: 'payments', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'payments', timeout } }] }],
+  };
+}
+
+/** Routes over RDS, so the route configuration is a resource of its own. */
 const listener = {
   '@type': LISTENER,
   name: 'ingress',
@@ -35,7 +46,7 @@ const listener = {
       typed_config: {
         '@type': HCM,
         stat_prefix: 'ingress',
-        route_config: { name: 'routes', virtual_hosts: [{ name: 'payments', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'payments', timeout: '2.5s' } }] }] },
+        rds: { route_config_name: 'routes', config_source: ADS_SOURCE },
         http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
       },
     }],
@@ -69,7 +80,11 @@ function bootstrap(port: number, apiType: string): Record<string, unknown> {
 
 for (const apiType of ['GRPC', 'DELTA_GRPC']) {
   t.test(`${apiType}: serve, revert by push, NACK reported as failed`, async (t) => {
-    const xds = (timeout: string) => ({ 'lds.yaml': { resources: [listener] }, 'cds.yaml': { resources: [cluster('payments', timeout), cluster('catalog', '1s')] } });
+    const xds = (timeout: string, routeTimeout = '2.5s') => ({
+      'lds.yaml': { resources: [listener] },
+      'rds.yaml': { resources: [routes(routeTimeout)] },
+      'cds.yaml': { resources: [cluster('payments', timeout), cluster('catalog', '1s')] },
+    });
     const first = await declare(xds('1s'));
     t.teardown(() => removeDir(first.dir));
     // The proxy's bootstrap needs the server's port, so the server starts first;
@@ -82,8 +97,8 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
     const envoy = await startEnvoy({ config: bootstrap(port, apiType) });
     t.teardown(() => envoy.stop());
 
-    const withBootstrap = async (timeout: string): Promise<DeclaredSnapshot> => {
-      const loaded = await declare({ ...xds(timeout), 'envoy.yaml': bootstrap(port, apiType) });
+    const withBootstrap = async (timeout: string, routeTimeout?: string): Promise<DeclaredSnapshot> => {
+      const loaded = await declare({ ...xds(timeout, routeTimeout), 'envoy.yaml': bootstrap(port, apiType) });
       t.teardown(() => removeDir(loaded.dir));
       return loaded.declared;
     };
@@ -94,9 +109,13 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
     const live = await h.check().then((i) => i.live);
     t.ok(compare(v1, live).inSync, 'the proxy runs what the server serves');
 
-    const v2 = await withBootstrap('4s');
+    const v2 = await withBootstrap('4s', '9s');
     const drifted = compare(v2, live);
-    t.same(drifted.drift.map((d) => `${d.service} ${d.kind} ${d.resourceType}/${d.name}`), ['payments modified cluster/payments'], 'the new declaration is drift until pushed');
+    t.same(
+      drifted.drift.map((d) => `${d.service} ${d.kind} ${d.resourceType}/${d.name}`),
+      ['payments modified cluster/payments', 'payments modified virtual_host/routes/payments'],
+      'the new declaration is drift until pushed',
+    );
     const events = agent.events;
     await agent.remediator.handle({ report: drifted, declared: v2, live, snapshotValid: true });
     t.same(events.map((e) => e.type), ['remediation.applied']);
@@ -112,7 +131,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
     t.same(events.map((e) => e.type), ['remediation.applied', 'remediation.verified']);
 
     const dump = await h.client.configDump();
-    const v3 = await withBootstrap('-1s');
+    const v3 = await withBootstrap('-1s', '9s');
     const live2 = (await h.check()).live;
     await agent.remediator.handle({ report: compare(v3, live2), declared: v3, live: live2, snapshotValid: true });
     t.same(events.map((e) => e.type), ['remediation.applied', 'remediation.verified', 'remediation.failed'], 'the NACKed push failed');
