@@ -234,3 +234,18 @@ t.test('approve mode: nothing proposed from an invalid snapshot; an approval wai
   t.equal(windowed.events[3]!.proposalId, id);
   t.ok((await windowed.check()).report.inSync);
 });
+
+t.test('drift only a restart can revert is skipped once, with the reason', async (t) => {
+  const changed = gatewayBootstrap() as { static_resources: { clusters: Array<Record<string, unknown>> } };
+  changed.static_resources.clusters.find((c) => c['name'] === 'reports')!['connect_timeout'] = '9s';
+  const other = await declare({ 'envoy.yaml': changed });
+  t.teardown(() => removeDir(other.dir));
+  const h = harness({ admin: envoy.admin, declared: other.declared });
+  t.teardown(() => h.close());
+  await h.remediator.handle(await h.check());
+  await h.remediator.handle(await h.check());
+  t.same(h.types(), ['remediation.skipped']);
+  t.equal(h.events[0]!.findingKey, 'cluster/reports');
+  t.match(h.events[0]!.detail, /no mechanism can revert cluster\/reports \(runtime: not a runtime key; filesystem: cluster\/reports is declared in the bootstrap, not in an xDS file\)/);
+  t.same(h.remediator.proposals(), [], 'nothing was attempted');
+});
