@@ -280,6 +280,8 @@ export class AdsMechanism implements Mechanism {
     }
     const nack = settled.find((a) => a.nack !== undefined);
     if (nack) return fail(new DriftError(ErrorCodes.REMEDIATION_APPLY, `ads: version ${version} of ${nack.typeUrl} was NACKed: ${nack.nack}`));
+    // Incremental streams send nothing when an earlier push this check already carried the same resources.
+    if (settled.length === 0) return ok(`published version ${version}; the connected proxy already has every declared resource`);
     return ok(`pushed version ${version}; ACKed (${settled.length} response(s))`);
   }
 
