@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'undici';
+import { DriftError, ErrorCodes } from '../../errors.js';
+import type { Proposal } from '../../remediation/proposals.js';
+import { ExitCode, parseCommandArgs, requireOption, type CliIo, type Command } from '../command.js';
+
+const TOKEN_ENV = 'ENVOY_DRIFT_AGENT_TOKEN';
+const TIMEOUT_MS = 10_000;
+
+const usage = `
+Usage: envoy-drift remediate approve <id> --agent <url> [--token-file <file>] [--by <name>]
+       envoy-drift remediate reject <id> --agent <url> [--token-file <file>] [--by <name>]
+       envoy-drift remediate list --agent <url> [--token-file <file>] [--format text|json]
+
+Approves or rejects a remediation a running agent proposed (services in
+approve mode), or lists the agent's remediations. The agent's token is read
+from --token-file, else from ${TOKEN_ENV}. --by names who decided, for the
+audit journal (default: $USER).
+`;
+
+async function token(file: string | undefined, io: CliIo): Promise<string | undefined> {
+  if (file === undefined) return io.env[TOKEN_ENV] || undefined;
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    throw new DriftError(ErrorCodes.FILE_UNREADABLE, `${file}: cannot read the token (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+/** One call to the agent's remediation endpoint; any answer but 200 is one error naming the agent and id. */
+async function callAgent(agent: string, method: 'GET' | 'POST', path: string, bearer: string | undefined, body?: unknown, id?: string): Promise<unknown> {
+  const url = new URL(path, agent.endsWith('/') ? agent : `${agent}/`).toString();
+  let response;
+  try {
+    response = await request(url, {
+      method,
+      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    const failure = error as { code?: string; cause?: { code?: string }; message?: string };
+    const reason = failure.code ?? failure.cause?.code ?? failure.message ?? 'connection failed';
+    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: unreachable (${reason})`, { cause: error });
+  }
+  const text = await response.body.text();
+  switch (response.statusCode) {
+    case 200:
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: expected JSON`, { cause: error });
+      }
+    case 401:
+    case 403:
+      throw new DriftError(ErrorCodes.AGENT_UNAUTHORIZED, `agent ${agent}: HTTP ${response.statusCode}, the token was refused (--token-file or ${TOKEN_ENV})`);
+    case 404:
+      throw new DriftError(ErrorCodes.PROPOSAL_NOT_FOUND, `agent ${agent}: remediation ${id ?? ''}: no such proposal`);
+    case 409:
+      throw new DriftError(ErrorCodes.PROPOSAL_NOT_PENDING, `agent ${agent}: remediation ${id ?? ''}: ${text.trim().slice(0, 200) || 'is not pending'}`);
+    default:
+      throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: HTTP ${response.statusCode}`);
+  }
+}
+
+function line(p: Proposal): string {
+  return `${p.id}  ${p.state.padEnd(8)}  ${p.mode.padEnd(7)}  ${p.service}  ${p.findings.map((f) => f.key).join(', ')}${p.dryRun ? '  (dry run)' : ''}`;
+}
+
+export const remediateCommand: Command = {
+  name: 'remediate',
+  summary: "approve, reject or list a running agent's remediations",
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('remediate', argv, {
+      agent: { type: 'string' },
+      'token-file': { type: 'string' },
+      by: { type: 'string' },
+      format: { type: 'string' },
+    }, true);
+    const [action, id, ...extra] = positionals;
+    const agent = requireOption('remediate', values['agent'] as string | undefined, '--agent');
+    const bearer = await token(values['token-file'] as string | undefined, io);
+    if (action === 'list') {
+      if (id !== undefined) throw new DriftError(ErrorCodes.USAGE, `remediate list: unexpected argument "${id}"`);
+      const format = (values['format'] as string | undefined) ?? 'text';
+      if (format !== 'text' && format !== 'json') throw new DriftError(ErrorCodes.USAGE, `remediate: --format must be text or json, not "${format}"`);
+      const answer = await callAgent(agent, 'GET', 'v1/remediations', bearer);
+      const proposals = (Array.isArray(answer) ? answer : ((answer as { remediations?: unknown }).remediations ?? [])) as Proposal[];
+      if (format === 'json') io.stdout.write(`${JSON.stringify(proposals, null, 2)}\n`);
+      else io.stdout.write(proposals.length === 0 ? 'no remediations\n' : `${proposals.map(line).join('\n')}\n`);
+      return ExitCode.IN_SYNC;
+    }
+    if (action !== 'approve' && action !== 'reject') {
+      throw new DriftError(ErrorCodes.USAGE, `remediate: expected approve, reject or list${action ? `, not "${action}"` : ''} (see envoy-drift remediate --help)`);
+    }
+    if (id === undefined || extra.length > 0) throw new DriftError(ErrorCodes.USAGE, `remediate ${action}: expects exactly one remediation id`);
+    const by = (values['by'] as string | undefined) ?? io.env['USER'] ?? 'cli';
+    const proposal = (await callAgent(agent, 'POST', `v1/remediations/${encodeURIComponent(id)}/${action}`, bearer, { by }, id)) as Proposal;
+    io.stdout.write(`${action === 'approve' ? 'approved' : 'rejected'} ${line(proposal)}\n`);
+    return ExitCode.IN_SYNC;
+  },
+};

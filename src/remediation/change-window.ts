@@ -1,0 +1,36 @@
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import type { WindowRule } from './remediation-config.js';
+
+export function parseCron(expression: string, currentDate: Date): { ok: true; value: CronExpression } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: CronExpressionParser.parse(expression, { currentDate, tz: 'UTC', strict: false }) };
+  } catch (error) {
+    return { ok: false, error: `invalid cron expression "${expression}" (${(error as Error).message})` };
+  }
+}
+
+/** Whether `now` falls in a window that opens at each cron time and lasts `durationMinutes`. */
+function inWindow(rule: WindowRule, now: Date): boolean {
+  // Start just after now, so a window opening at exactly `now` counts as open.
+  const parsed = parseCron(rule.cron, new Date(now.getTime() + 1000));
+  if (!parsed.ok) return false;
+  const opened = parsed.value.prev().getTime();
+  return opened <= now.getTime() && now.getTime() < opened + rule.durationMinutes * 60_000;
+}
+
+/**
+ * Change windows: a deny window always wins; when allow windows exist,
+ * changes happen only inside one of them; with no windows, always.
+ */
+export class ChangeWindows {
+  constructor(private readonly rules: readonly WindowRule[]) {}
+
+  /** undefined when a change may happen now, else why not. */
+  blocked(now: Date): string | undefined {
+    const deny = this.rules.find((r) => r.kind === 'deny' && inWindow(r, now));
+    if (deny) return `inside the deny window "${deny.cron}" (${deny.durationMinutes} min)`;
+    const allows = this.rules.filter((r) => r.kind === 'allow');
+    if (allows.length > 0 && !allows.some((r) => inWindow(r, now))) return `outside every allow window (${allows.map((r) => `"${r.cron}"`).join(', ')})`;
+    return undefined;
+  }
+}

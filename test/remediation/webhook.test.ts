@@ -1,0 +1,110 @@
+import t from 'tap';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
+import { adminPost, startEnvoy } from '../helpers/envoy.js';
+import { declare, harness, removeDir } from './harness.js';
+
+/*
+ * Control-plane managed config: the agent asks the config's owner to
+ * re-apply through a webhook, then the next check verifies. The owner here
+ * is a small HTTP server that records the call and, when told to, puts the
+ * proxy back the way a GitOps sync would.
+ */
+interface Call { readonly headers: IncomingHttpHeaders; readonly body: string }
+
+const calls: Call[] = [];
+let answer = 200;
+let reapply = true;
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    calls.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    const done = reapply && answer === 200 ? adminPost(envoy.admin, '/runtime_modify?rogue.key') : Promise.resolve('');
+    void done.then(() => {
+      res.writeHead(answer, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reapply`;
+
+const envoy = await startEnvoy({ config: gatewayBootstrap() });
+const { dir, declared } = await declare({ 'envoy.yaml': gatewayBootstrap() });
+const secrets = await mkdtemp(join(tmpdir(), 'envoy-drift-secret-'));
+const secretFile = join(secrets, 'webhook-secret');
+await writeFile(secretFile, 's3cret\n');
+t.teardown(async () => {
+  await envoy.stop();
+  await removeDir(dir);
+  await rm(secrets, { recursive: true, force: true });
+  await new Promise((r) => server.close(r));
+});
+
+t.beforeEach(async () => {
+  calls.length = 0;
+  answer = 200;
+  reapply = true;
+  await adminPost(envoy.admin, '/runtime_modify?rogue.key=1');
+});
+
+t.test('the owner is asked, signs match, and the next check verifies', async (t) => {
+  const h = harness({ admin: envoy.admin, declared, config: { mechanism: 'webhook', webhook: { url, secretFile, timeoutMs: 5000 } } });
+  t.teardown(() => h.close());
+  await h.remediator.handle(await h.check());
+  t.equal(calls.length, 1, 'one call');
+  const call = calls[0]!;
+  const expected = `sha256=${createHmac('sha256', 's3cret').update(call.body).digest('hex')}`;
+  t.equal(call.headers['x-envoy-drift-signature'], expected, 'HMAC-SHA256 of the body with the secret file (trailing newline trimmed)');
+  const body = JSON.parse(call.body) as Record<string, unknown>;
+  t.match(body, { type: 'envoy-drift.remediation.request', service: '_proxy', findings: [{ key: 'runtime/rogue.key', kind: 'added' }] });
+  t.equal(body['remediationId'], h.events[0]!.proposalId);
+  t.same(h.types(), ['remediation.applied']);
+  t.equal(h.events[0]!.mechanism, 'webhook');
+  const after = await h.check();
+  t.ok(after.report.inSync, 'the owner put the proxy back');
+  h.remediator.verify(after);
+  t.same(h.types(), ['remediation.applied', 'remediation.verified']);
+});
+
+t.test('an owner that answers but does not re-apply: verification fails', async (t) => {
+  reapply = false;
+  const h = harness({ admin: envoy.admin, declared, config: { mechanism: 'webhook', webhook: { url } } });
+  t.teardown(() => h.close());
+  await h.remediator.handle(await h.check());
+  t.equal(calls[0]!.headers['x-envoy-drift-signature'], undefined, 'no signature without a secret');
+  h.remediator.verify(await h.check());
+  t.same(h.types(), ['remediation.applied', 'remediation.failed']);
+  t.match(h.events[1]!.detail, /still drifted after the revert: runtime\/rogue\.key/);
+  t.equal(h.remediator.proposals()[0]!.state, 'failed');
+});
+
+t.test('an owner that refuses: failed at once, nothing to verify', async (t) => {
+  answer = 503;
+  const h = harness({ admin: envoy.admin, declared, config: { mechanism: 'webhook', webhook: { url } } });
+  t.teardown(() => h.close());
+  await h.remediator.handle(await h.check());
+  t.same(h.types(), ['remediation.failed']);
+  t.match(h.events[0]!.detail, /webhook http:\/\/127\.0\.0\.1:\d+\/reapply: HTTP 503/);
+  h.remediator.verify(await h.check());
+  t.equal(h.events.length, 1, 'a failed apply is not verified');
+});
+
+t.test('an owner that cannot be reached: failed, naming the address', async (t) => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+  await new Promise((r) => closed.close(r));
+  const h = harness({ admin: envoy.admin, declared, config: { mechanism: 'webhook', webhook: { url: deadUrl, timeoutMs: 2000 } } });
+  t.teardown(() => h.close());
+  await h.remediator.handle(await h.check());
+  t.same(h.types(), ['remediation.failed']);
+  t.match(h.events[0]!.detail, deadUrl);
+  await adminPost(envoy.admin, '/runtime_modify?rogue.key');
+});
