@@ -5,6 +5,7 @@ import { DriftError, ErrorCodes } from '../errors.js';
 import { journalSchema, parseJournalConfig, type JournalConfig } from '../journal/journal-config.js';
 import { parseSinksConfig, sinksSchema, type SinkConfig } from '../sinks/sink-config.js';
 import { REMEDIATION_MODES, type RemediationMode } from '../declared/manifest.js';
+import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig } from '../remediation/remediation-config.js';
 
 /**
  * The agent's configuration: one schema validates the config file, the
@@ -27,6 +28,9 @@ export interface AgentConfig {
   readonly logLevel: string;
   readonly sinks: readonly SinkConfig[];
   readonly journal?: JournalConfig;
+  readonly remediationPolicy: RemediationConfig;
+  /** Go through every remediation decision and change nothing. */
+  readonly dryRun: boolean;
 }
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h)$';
@@ -46,6 +50,7 @@ const SETTINGS = {
   remediation: { flag: 'remediation', schema: { enum: [...REMEDIATION_MODES] } },
   tokenFile: { flag: 'token-file', schema: { type: 'string', minLength: 1 } },
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
+  dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -57,6 +62,7 @@ export const agentConfigSchema = {
     ...Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema])),
     sinks: sinksSchema,
     journal: journalSchema,
+    remediationPolicy: remediationConfigSchema,
   },
 } as const;
 
@@ -78,6 +84,7 @@ const DEFAULTS: Record<string, string> = {
 export const AGENT_FLAGS = {
   config: { type: 'string' },
   ...Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' }])),
+  'dry-run': { type: 'boolean' },
 } as const;
 
 export function envName(flag: string): string {
@@ -166,5 +173,13 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
     logLevel: merged['logLevel'] as string,
     sinks: merged['sinks'] ? parseSinksConfig(merged['sinks'], `${source}: /sinks`) : [],
     ...(merged['journal'] ? { journal: parseJournalConfig(merged['journal'], `${source}: /journal`) } : {}),
+    remediationPolicy: policy(merged['remediationPolicy'], source),
+    dryRun: merged['dryRun'] === true || merged['dryRun'] === 'true' || merged['dryRun'] === '1',
   });
+}
+
+function policy(value: unknown, source: string): RemediationConfig {
+  const parsed = parseRemediationConfig(value, source);
+  if (!parsed.ok) throw new DriftError(ErrorCodes.USAGE, parsed.error.message);
+  return parsed.value;
 }

@@ -7,9 +7,14 @@ import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import type { DriftEvent, EventInput } from '../events/event.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { version } from '../cli/version.js';
+import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import { envoyRegistry } from '../proto/envoy-registry.js';
+import type { RemediationEvent } from '../remediation/remediation-event.js';
+import { Remediator } from '../remediation/remediator.js';
 import type { AgentConfig } from './agent-config.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
+import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
@@ -55,6 +60,10 @@ export class Agent implements AgentView {
   private lastStats: StatValues | undefined;
   private knownRequests: number | undefined;
   private processMarker: string | undefined;
+  private remediator: Remediator | undefined;
+  /** The declaration on this thread too, only while some service may be remediated. */
+  private declaredHere: DeclaredSnapshot | undefined;
+  private adsAddress: string | undefined;
   private xdsFromFiles = false;
   private reachable: boolean | undefined;
   private lastError: string | undefined;
@@ -109,7 +118,22 @@ export class Agent implements AgentView {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     await this.pipeline.start();
-    this.server = new AgentServer(this, token, this.options.extraRoutes ?? []);
+    this.remediator = new Remediator({
+      config: this.config.remediationPolicy,
+      defaultMode: this.config.remediation,
+      dryRun: this.config.dryRun,
+      admin: this.admin,
+      emit: (event) => void this.emit(remediationEventInput(event)).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'remediation event not journaled')),
+    });
+    await this.loadDeclaredHere();
+    if (this.config.remediationPolicy.ads) {
+      if (!this.declaredHere) throw new DriftError(ErrorCodes.INTERNAL, 'ads: the declaration is not loaded');
+      const started = await this.remediator.startAds(this.declaredHere);
+      if (!started.ok) throw started.error;
+      this.adsAddress = started.value;
+      this.logger.info({ ads: this.adsAddress }, 'serving the declared snapshot over ADS');
+    }
+    this.server = new AgentServer(this, token, [...remediationRoutes(this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
     this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
     await this.watcher.start();
@@ -131,6 +155,7 @@ export class Agent implements AgentView {
     await this.pipeline?.drain(5_000).catch(() => false);
     await this.pipeline?.close();
     await this.server?.close();
+    await this.remediator?.close();
     await this.runner?.close();
     await this.admin.close();
   }
@@ -163,7 +188,17 @@ export class Agent implements AgentView {
 
   status(): unknown {
     return {
-      agent: { version, startedAt: this.startedAt, endpoint: this.endpoint, intervalMs: this.config.intervalMs, fullCheckIntervalMs: this.config.fullCheckIntervalMs, remediation: this.config.remediation },
+      agent: {
+        version,
+        startedAt: this.startedAt,
+        endpoint: this.endpoint,
+        intervalMs: this.config.intervalMs,
+        fullCheckIntervalMs: this.config.fullCheckIntervalMs,
+        remediation: this.config.remediation,
+        dryRun: this.config.dryRun,
+        remediationActive: this.remediationActive(),
+        ...(this.adsAddress ? { ads: this.adsAddress } : {}),
+      },
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
       lastCheck: this.lastCheck ?? null,
@@ -181,6 +216,12 @@ export class Agent implements AgentView {
     return this.lastReport;
   }
 
+  /** A check as soon as the loop is free, without waiting for it. */
+  requestCheck(): void {
+    this.pendingTrigger ??= 'request';
+    if (!this.current) this.schedule(0);
+  }
+
   subscribe(listener: (event: DriftEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -192,6 +233,22 @@ export class Agent implements AgentView {
     const event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
     for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** Whether any service may be remediated: only then does the agent hold the declaration and the live state here too. */
+  private remediationActive(): boolean {
+    return this.config.remediation !== 'observe' || this.config.remediationPolicy.ads !== undefined || (this.declared?.modes ?? []).some((m) => m !== 'observe');
+  }
+
+  private async loadDeclaredHere(): Promise<void> {
+    if (!this.remediationActive()) {
+      this.declaredHere = undefined;
+      return;
+    }
+    // The worker validated it already; a failure here keeps the last one.
+    const result = await loadDeclared(this.config.declared, envoyRegistry());
+    if (result.ok) this.declaredHere = result.value;
+    else this.logger.warn({ err: result.error }, 'declared snapshot not loaded for remediation');
   }
 
   // ---- the loop
@@ -271,7 +328,7 @@ export class Agent implements AgentView {
     let summary: CheckSummary;
     try {
       this.metrics.adminRequests.inc({ kind: 'config_dump' });
-      summary = await this.runner!.check();
+      summary = await this.runner!.check(this.remediationActive());
     } catch (error) {
       stop();
       const drift = asDriftError(error);
@@ -298,6 +355,9 @@ export class Agent implements AgentView {
     this.lastReport = report;
     for (const transition of transitions) await this.emit(eventOf(transition));
     this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
+    if (this.remediator && summary.live && this.declaredHere) {
+      await this.remediator.handle({ report, declared: this.declaredHere, live: summary.live, snapshotValid: this.declaredError === undefined });
+    }
     await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
   }
 
@@ -309,6 +369,7 @@ export class Agent implements AgentView {
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
       this.declared = summary;
+      await this.loadDeclaredHere();
       await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${summary.path}: ${summary.resources} resources, root ${summary.root}` });
       this.pendingTrigger = 'snapshot';
       this.pendingAttribution = 'unknown';
@@ -364,5 +425,18 @@ function eventOf(transition: Transition): EventInput {
     ...(d.declaredHash ? { declaredHash: d.declaredHash } : {}),
     ...(d.liveHash ? { liveHash: d.liveHash } : {}),
     message: `${message}${d.details ? `: ${d.details}` : ''}${d.reasons.length ? ` (${d.reasons.join('; ')})` : ''}`,
+  };
+}
+
+function remediationEventInput(event: RemediationEvent): EventInput {
+  const slash = event.findingKey?.indexOf('/') ?? -1;
+  const facts = [event.proposalId && `remediation ${event.proposalId}`, event.mechanism && `mechanism ${event.mechanism}`, event.dryRun && 'dry run'].filter(Boolean).join(', ');
+  return {
+    type: event.type,
+    severity: event.severity,
+    service: event.service,
+    ...(event.findingKey && slash > 0 ? { resource: { type: event.findingKey.slice(0, slash), name: event.findingKey.slice(slash + 1) } } : {}),
+    ...(event.mechanism ? { attribution: { actor: `envoy-drift remediation (${event.mechanism})` } } : {}),
+    message: `${event.detail}${facts ? ` [${facts}]` : ''}`,
   };
 }

@@ -15,6 +15,8 @@ export interface DeclaredSummary {
   readonly hashesOnly: boolean;
   /** Hash of every source file's bytes, to tell a real change from a touched file. */
   readonly contentHash: string;
+  /** The remediation modes the manifest names (services and defaults). */
+  readonly modes: readonly string[];
 }
 
 export interface CheckSummary {

@@ -59,6 +59,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         root: resourceSetRoot(declared.set),
         hashesOnly: declared.hashesOnly,
         contentHash: await contentHash(declared.sources),
+        modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
       };
       return summary;
     }

@@ -36,7 +36,7 @@ export const DEFAULT_REMEDIATION_CONFIG: RemediationConfig = Object.freeze({
 const positive = { type: 'number', exclusiveMinimum: 0 };
 const count = { type: 'integer', minimum: 1 };
 
-/** The agent config file's `remediation:` section. */
+/** The agent config file's `remediationPolicy:` section. */
 export const remediationConfigSchema = {
   type: 'object',
   additionalProperties: false,
@@ -102,9 +102,9 @@ interface RawConfig {
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 
-/** Validates the `remediation:` section; `source` names the file in errors (`agent.yaml: /remediation/flap/maxReverts: ...`). */
+/** Validates the `remediationPolicy:` section; `source` names the file in errors (`agent.yaml: /remediationPolicy/flap/maxReverts: ...`). */
 export function parseRemediationConfig(value: unknown, source: string): Result<RemediationConfig> {
-  const where = `${source}: /remediation`;
+  const where = `${source}: /remediationPolicy`;
   const input = value ?? {};
   if (!validate(input)) {
     const problem = validate.errors?.[0];

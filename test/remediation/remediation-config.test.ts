@@ -25,14 +25,14 @@ t.test('a full section is read and frozen', async (t) => {
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
-  ['unknown key', { mechanismm: 'auto' }, /^agent\.yaml: \/remediation: must NOT have additional properties "mechanismm"$/],
-  ['unknown mechanism', { mechanism: 'ssh' }, /\/remediation\/mechanism: must be equal to one of the allowed values \(auto, runtime, filesystem, ads, webhook\)/],
-  ['zero reverts', { flap: { maxReverts: 0, windowSeconds: 10 } }, /\/remediation\/flap\/maxReverts: must be >= 1/],
-  ['NaN-like window', { rateLimit: { perService: 1, windowSeconds: 'soon' } }, /\/remediation\/rateLimit\/windowSeconds: must be number/],
-  ['bad cron', { windows: [{ allow: 'every day', durationMinutes: 5 }] }, /\/remediation\/windows\/0\/allow: invalid cron expression "every day"/],
-  ['both allow and deny', { windows: [{ allow: '* * * * *', deny: '* * * * *', durationMinutes: 5 }] }, /\/remediation\/windows\/0: needs exactly one of allow or deny/],
-  ['webhook without url', { mechanism: 'webhook' }, /\/remediation\/webhook: required when mechanism is webhook/],
-  ['webhook not http', { webhook: { url: 'ftp://x' } }, /\/remediation\/webhook\/url: must match pattern/],
+  ['unknown key', { mechanismm: 'auto' }, /^agent\.yaml: \/remediationPolicy: must NOT have additional properties "mechanismm"$/],
+  ['unknown mechanism', { mechanism: 'ssh' }, /\/remediationPolicy\/mechanism: must be equal to one of the allowed values \(auto, runtime, filesystem, ads, webhook\)/],
+  ['zero reverts', { flap: { maxReverts: 0, windowSeconds: 10 } }, /\/remediationPolicy\/flap\/maxReverts: must be >= 1/],
+  ['NaN-like window', { rateLimit: { perService: 1, windowSeconds: 'soon' } }, /\/remediationPolicy\/rateLimit\/windowSeconds: must be number/],
+  ['bad cron', { windows: [{ allow: 'every day', durationMinutes: 5 }] }, /\/remediationPolicy\/windows\/0\/allow: invalid cron expression "every day"/],
+  ['both allow and deny', { windows: [{ allow: '* * * * *', deny: '* * * * *', durationMinutes: 5 }] }, /\/remediationPolicy\/windows\/0: needs exactly one of allow or deny/],
+  ['webhook without url', { mechanism: 'webhook' }, /\/remediationPolicy\/webhook: required when mechanism is webhook/],
+  ['webhook not http', { webhook: { url: 'ftp://x' } }, /\/remediationPolicy\/webhook\/url: must match pattern/],
 ];
 for (const [name, value, message] of bad) {
   t.test(`refused: ${name}`, async (t) => {

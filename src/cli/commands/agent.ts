@@ -30,15 +30,19 @@ Options:
   --warming-grace <duration>      report resources warming longer than this (default 60s)
   --remediation observe|revert|approve   default for services the manifest does not name
   --token-file <file>             bearer token for the mutating routes (required off loopback)
+  --dry-run                       decide remediations, change nothing
   --log-level <level>             fatal, error, warn, info, debug, trace, silent (default info)
 
 Endpoint: GET /healthz /readyz /metrics /v1/status /v1/drift /v1/drift/{service}
-/v1/snapshot /v1/events (server-sent events); POST /v1/check (token).
+/v1/snapshot /v1/events (server-sent events) /v1/remediations; POST /v1/check,
+/v1/remediations/{id}/approve and /v1/remediations/{id}/reject (token).
 SIGTERM or SIGINT finish the current step and exit 0.
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('agent', argv, AGENT_FLAGS);
-    const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const flags = Object.fromEntries(
+      Object.entries(values).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : v === true && k === 'dry-run' ? [[k, 'true']] : [])),
+    ) as Record<string, string>;
     const config = await loadAgentConfig({ ...(flags['config'] ? { file: flags['config'] } : {}), flags, env: io.env });
     const logger = pino(
       {
