@@ -130,9 +130,13 @@ function rootOf(set: ResourceSet, keys: string[]): string {
 function inScope(key: string, declared: ResourceSet, side: ResourceSet): boolean {
   const type = key.slice(0, key.indexOf('/')) as ResourceType;
   if (declared.coverage.has(type)) return true;
-  if (type !== 'runtime') return false;
-  const value = side.resources.get(key)?.value;
-  return isPlainObject(value) && 'admin_override' in value;
+  if (type === 'runtime') {
+    const value = side.resources.get(key)?.value;
+    return isPlainObject(value) && 'admin_override' in value;
+  }
+  // A route configuration or virtual host carved out of a listener is declared with the listener.
+  const parent = side.resources.get(key)?.parent;
+  return parent !== undefined && inScope(parent, declared, side);
 }
 
 /**

@@ -124,3 +124,21 @@ t.test('a secret value is never echoed in an error', async (t) => {
   t.equal(result.ok, false);
   if (!result.ok) t.notMatch(result.error.message, /TOPSECRET/);
 });
+
+t.test('the inline routes of a listener file are compared with the listener', async (t) => {
+  const { compare } = await import('../../src/compare/compare.js');
+  const listener = (timeout: string) => ({
+    '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
+    name: 'l',
+    address: { socket_address: { address: '127.0.0.1', port_value: 1 } },
+    filter_chains: [{ filters: [{ name: 'hcm', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', stat_prefix: 's', route_config: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c', timeout } }] }] } } }] }],
+  });
+  const before = folder(t);
+  const after = folder(t);
+  writeFileSync(join(before, 'lds.yaml'), stringify({ resources: [listener('1s')] }));
+  writeFileSync(join(after, 'lds.yaml'), stringify({ resources: [listener('9s')] }));
+  const [a, b] = await Promise.all([loadDeclared(before, registry), loadDeclared(after, registry)]);
+  if (!a.ok || !b.ok) throw new Error('load failed');
+  const report = compare(a.value, { proxy: { admin: 'after' }, set: b.value.set, notCompared: [] });
+  t.match(report.drift, [{ resourceType: 'virtual_host', name: 'l:r/v', paths: [{ path: '/routes/0/route/timeout', declared: '1s', live: '9s' }] }]);
+});
