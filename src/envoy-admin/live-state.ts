@@ -72,6 +72,7 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
   const notCompared: string[] = [];
   let bootstrapParts: BootstrapParts | undefined;
   let node: Entry | undefined;
+  const endpointSections: Array<[Entry, string]> = [];
   for (const [i, config] of dump['configs'].entries()) {
     if (!isPlainObject(config)) continue;
     const type = String(config['@type'] ?? '').replace(/^.*\//, '');
@@ -99,10 +100,7 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
         readSecrets(builder, config, at);
         break;
       case 'envoy.admin.v3.EndpointsConfigDump':
-        // Static endpoints are the static clusters' load assignments, compared with the clusters.
-        entries(config, 'dynamic_endpoint_configs').forEach((entry, j) => {
-          readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/dynamic_endpoint_configs/${j}`, `(unnamed #${j})`);
-        });
+        endpointSections.push([config, at]);
         break;
       case 'envoy.admin.v3.ScopedRoutesConfigDump':
         if (Object.keys(config).length > 1) notCompared.push('scoped routes');
@@ -113,6 +111,20 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
       default:
         notCompared.push(type || `configs[${i}]`);
     }
+  }
+  // Endpoints last, once every cluster is known: a static cluster that is fed by
+  // EDS has its assignment among the static endpoint configs, while a cluster
+  // with an inline load assignment is compared with the cluster itself.
+  const eds = edsClusters(dump['configs']);
+  for (const [config, at] of endpointSections) {
+    entries(config, 'static_endpoint_configs').forEach((entry, j) => {
+      const assignment = entry['endpoint_config'];
+      const name = isPlainObject(assignment) ? assignment['cluster_name'] : undefined;
+      if (typeof name === 'string' && eds.has(name)) readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/static_endpoint_configs/${j}`);
+    });
+    entries(config, 'dynamic_endpoint_configs').forEach((entry, j) => {
+      readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/dynamic_endpoint_configs/${j}`, `(unnamed #${j})`);
+    });
   }
   readRuntime(builder, answers.runtime, bootstrapParts);
   return {
@@ -136,6 +148,21 @@ function nameOfFailure(state: unknown): string | undefined {
   const failed = state['failed_configuration'];
   const name = failed['name'] ?? failed['cluster_name'];
   return typeof name === 'string' ? name : undefined;
+}
+
+/** Names of the clusters whose endpoints come from EDS. */
+function edsClusters(configs: unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const config of configs) {
+    if (!isPlainObject(config)) continue;
+    for (const list of ['static_clusters', 'dynamic_active_clusters']) {
+      for (const entry of entries(config, list)) {
+        const cluster = entry['cluster'];
+        if (isPlainObject(cluster) && typeof cluster['name'] === 'string' && (cluster['type'] === 'EDS' || cluster['eds_cluster_config'] !== undefined)) names.add(cluster['name']);
+      }
+    }
+  }
+  return names;
 }
 
 /** A resource the proxy holds but does not use yet, since `last_updated`. */

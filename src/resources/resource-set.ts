@@ -5,6 +5,7 @@ import { hashValue, rootHash } from '../canonical/hash.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { resourceKey, TYPE_NAMES, type LiveCondition, type Resource, type ResourceType } from './resource.js';
+import { withoutEndpointDefaults } from './endpoint-defaults.js';
 import { flattenRuntimeLayer } from './runtime-layer.js';
 
 /** Everything one side of a comparison holds, in canonical form. */
@@ -123,6 +124,9 @@ export class ResourceSetBuilder {
         break;
       case 'route_configuration':
         this.putRouteConfiguration(name, value, undefined, where);
+        break;
+      case 'endpoint':
+        this.putValue('endpoint', name, withoutEndpointDefaults(value), where);
         break;
       default:
         this.putValue(type, name, value, where);
