@@ -4,7 +4,7 @@
 //   2. detection latency, drift made (admin call) to event (SSE), over N drifts;
 //   3. p50 / p99 of HTTP traffic through Envoy under load (wrk) with the agent
 //      running and not, in the same run.
-//   node bench/agent.mjs [steadySeconds=30] [drifts=50] [loadSeconds=15]
+//   node bench/agent.mjs [steadySeconds=30] [drifts=50] [loadSeconds=15] [phases=steady,latency,load]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,6 +15,7 @@ import { envoyBinary } from '../scripts/setup/envoy.mjs';
 const STEADY_SECONDS = Number(process.argv[2] ?? 30);
 const DRIFTS = Number(process.argv[3] ?? 50);
 const LOAD_SECONDS = Number(process.argv[4] ?? 15);
+const PHASES = new Set((process.argv[5] ?? 'steady,latency,load').split(','));
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-bench-'));
 const cli = join(process.cwd(), 'dist', 'cli', 'bin.js');
 const children = [];
@@ -200,15 +201,21 @@ async function underLoad() {
 }
 
 try {
+  if (PHASES.has('steady')) {
   const steady = [await steadyState(1000), await steadyState(10000)];
   console.log(`\n## Agent steady state (interval 1 s, ${STEADY_SECONDS} s sampled)\n\n| Envoy | declared resources | agent CPU | agent RSS | agent peak RSS |\n|---|---|---|---|---|`);
   for (const s of steady) console.log(`| ${s.clusters} clusters + ${s.clusters} routes | ${s.resources} | ${s.cpuPercent.toFixed(2)} % of one core | ${s.rssMb.toFixed(0)} MB | ${s.peakMb.toFixed(0)} MB |`);
+  }
+  if (PHASES.has('latency')) {
   const latency = await detectionLatency();
   console.log(`\n## Detection latency (admin call to SSE event, interval 1 s, ${DRIFTS} drifts)\n\n| event | median | p99 | max |\n|---|---|---|---|`);
   for (const [name, values] of Object.entries(latency)) console.log(`| ${name} | ${percentile(values, 50).toFixed(0)} ms | ${percentile(values, 99).toFixed(0)} ms | ${Math.max(...values).toFixed(0)} ms |`);
+  }
+  if (PHASES.has('load')) {
   const load = await underLoad();
   console.log(`\n## HTTP through Envoy under load (wrk -t1 -c32 -d${LOAD_SECONDS}s, Envoy --concurrency 1, 1,000 clusters)\n\n| run | p50 | p99 | requests/s |\n|---|---|---|---|`);
   for (const [name, r] of [['without the agent', load.without], ['with the agent (1 s interval)', load.withAgent], ['without the agent, again', load.withoutAgain]]) console.log(`| ${name} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.rps.toFixed(0)} |`);
+  }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
