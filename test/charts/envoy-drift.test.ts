@@ -37,6 +37,7 @@ interface Volume {
 }
 interface PodSpec {
   automountServiceAccountToken?: boolean;
+  enableServiceLinks?: boolean;
   securityContext?: Record<string, unknown>;
   containers: Container[];
   volumes: Volume[];
@@ -174,6 +175,7 @@ t.test('every container runs under the restricted security context', async (t) =
   for (const values of ['minimal', 'full', 'hardened'] as const) {
     const spec = podSpec(render({ valuesFiles: [ciValues(values)] }).manifests);
     t.equal(spec.automountServiceAccountToken, false, `${values}: no API token in the pod`);
+    t.equal(spec.enableServiceLinks, false, `${values}: no Service addresses in the environment`);
     t.match(spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, `${values}: pod`);
     for (const c of spec.containers) {
       t.match(
@@ -251,6 +253,21 @@ t.test('the chart refuses what the schema cannot express, in one line naming the
   );
   t.match(renderFailure({ setJson: ['proxy.enabled=false'] }), /declared: without the proxy .* set declared\.files or declared\.existingConfigMap/);
   t.match(renderFailure({ setJson: ['agent.adminAddress="127.0.0.1:9901"'] }), /agent\.adminAddress: the chart's own proxy puts Envoy's admin on a unix socket/);
+  t.match(renderFailure({ setJson: ['declared.files={"bootstrap.yaml":"{}"}'] }), /declared\.files: bootstrap\.yaml is the proxy's own bootstrap/);
+});
+
+t.test('NOTES.txt tells which Secrets to create, and warns when Prometheus cannot reach the agent', async (t) => {
+  const notes = (...args: string[]) => {
+    const run = helm(['install', 'edge', chartDir, '--namespace', 'edge', '--dry-run=client', ...args]);
+    t.equal(run.status, 0, run.stderr);
+    return run.stdout.slice(run.stdout.indexOf('NOTES:'));
+  };
+  const full = notes('--values', ciValues('full'));
+  t.match(full, 'kubectl -n edge create secret generic edge-drift-token');
+  t.match(full, 'splunk (splunk_hec): Secret splunk-hec at /var/run/secrets/envoy-drift/splunk/');
+  t.notMatch(full, 'WARNING');
+  const blocked = notes('--values', ciValues('full'), '--set-json', 'networkPolicy.agentIngressFrom=[]');
+  t.match(blocked, /WARNING: the ServiceMonitor is on, but networkPolicy\.agentIngressFrom is empty/);
 });
 
 t.test('the NetworkPolicy lets the pod reach only DNS, the sinks and the upstreams', async (t) => {

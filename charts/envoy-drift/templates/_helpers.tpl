@@ -125,6 +125,9 @@ app.kubernetes.io/part-of: envoy-drift
 {{- if and .Values.proxy.enabled (not (hasPrefix "unix:" .Values.agent.adminAddress)) -}}
 {{- fail "agent.adminAddress: the chart's own proxy puts Envoy's admin on a unix socket; give unix:<path>" -}}
 {{- end -}}
+{{- if and .Values.proxy.enabled (not .Values.declared.existingConfigMap) (hasKey .Values.declared.files "bootstrap.yaml") -}}
+{{- fail "declared.files: bootstrap.yaml is the proxy's own bootstrap in the declared snapshot; give your file another name" -}}
+{{- end -}}
 {{- $upstreams := dict -}}
 {{- range .Values.proxy.upstreams -}}
 {{- if hasKey $upstreams .name -}}

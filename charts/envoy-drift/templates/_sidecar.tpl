@@ -23,7 +23,6 @@ Volume names start with envoy-drift- so that they never clash with yours.
 
 {{/* The agent container, as one item of a pod's containers list. */}}
 {{- define "envoy-drift.sidecar.container" -}}
-{{- include "envoy-drift.validate" . -}}
 {{- $agent := .Values.agent -}}
 - name: envoy-drift
   image: {{ include "envoy-drift.agentImage" . | quote }}
