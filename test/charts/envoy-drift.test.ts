@@ -232,6 +232,7 @@ t.test('the values schema refuses bad values files with a message naming the key
     ['bad duration', 'agent:\n  interval: soon\n', /at '\/agent\/interval'/],
     ['unknown sink type', 'agent:\n  sinks:\n    - name: x\n      type: kafka\n', /at '\/agent\/sinks\/0\/type'/],
     ['unknown top-level key', 'sidecar:\n  enabled: true\n', /additional properties 'sidecar' not allowed/],
+    ['selector label', 'proxy:\n  podLabels:\n    app.kubernetes.io/instance: other\n', /podLabels\/app\.kubernetes\.io~1instance': value must be 'not settable: the chart sets this label itself'/],
   ];
   for (const [name, yaml, message] of cases) {
     const file = join(dir, `${name.replaceAll(' ', '-')}.yaml`);
