@@ -191,6 +191,9 @@ t.test('every container runs under the restricted security context', async (t) =
       );
       t.notOk(c.securityContext?.privileged, `${values}: ${c.name} not privileged`);
     }
+    // The volume types that the restricted Pod Security Standard allows (no hostPath).
+    const allowed = new Set(['name', 'configMap', 'emptyDir', 'secret', 'persistentVolumeClaim', 'projected', 'downwardAPI']);
+    t.same(spec.volumes.flatMap((v) => Object.keys(v).filter((k) => !allowed.has(k))), [], `${values}: volume types`);
   }
 });
 
@@ -347,6 +350,14 @@ t.test('a team chart adds the sidecar with the envoy-drift.sidecar.* templates',
   const policy = find(manifests, 'NetworkPolicy', 'edge-gateway') as unknown as { spec: { egress: Array<{ ports: Array<{ port: number }> }> } };
   t.same(policy.spec.egress, [{ ports: [{ port: 8088, protocol: 'TCP' }] }], 'the sink egress rules, for the team policy');
   t.notMatch(text, /^\s*$\n\s*- name: envoy-drift-/m, 'the included lists carry no blank lines');
+  const lint = helm(['lint', '--strict', chart]);
+  t.equal(lint.status, 0, `the team chart lints: ${lint.stdout}${lint.stderr}`);
+
+  // An Envoy whose admin listens on loopback (Envoy Gateway, Istio) needs no shared socket dir.
+  const loopback = podSpec(render({ chart, setJson: ['envoy-drift.agent.adminAddress="127.0.0.1:19000"'] }).manifests, 'edge-gateway');
+  t.equal(flag(container(loopback, 'envoy-drift'), 'admin'), '127.0.0.1:19000');
+  t.notOk(loopback.volumes.some((v) => v.name === 'envoy-drift-admin'), 'no admin socket volume');
+  t.notOk(loopback.containers.some((c) => c.volumeMounts?.some((m) => m.name === 'envoy-drift-admin')), 'and no mount of it');
 });
 
 t.test('versions: the agent image is the chart appVersion, Envoy is the release the tests run', async (t) => {
