@@ -25,6 +25,7 @@ interface Container {
   ports?: Array<{ name: string; containerPort: number }>;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
   securityContext?: Record<string, unknown>;
   volumeMounts?: VolumeMount[];
 }
@@ -169,6 +170,7 @@ t.test('the probes point at the agent endpoint, which listens where the kubelet 
 
   const envoy = container(podSpec(manifests), 'envoy');
   t.same(envoy.readinessProbe?.httpGet, { path: '/ready', port: 'envoy-ready' }, "Envoy's readiness listener, not its admin");
+  t.same(envoy.lifecycle?.preStop?.exec?.command, ['/bin/sleep', '5'], 'Envoy serves on while its endpoint is removed');
 });
 
 t.test('every container runs under the restricted security context', async (t) => {
@@ -258,6 +260,7 @@ t.test('the chart refuses what the schema cannot express, in one line naming the
   t.match(renderFailure({ setJson: ['proxy.enabled=false'] }), /declared: without the proxy .* set declared\.files or declared\.existingConfigMap/);
   t.match(renderFailure({ setJson: ['agent.adminAddress="127.0.0.1:9901"'] }), /agent\.adminAddress: the chart's own proxy puts Envoy's admin on a unix socket/);
   t.match(renderFailure({ setJson: ['declared.files={"bootstrap.yaml":"{}"}'] }), /declared\.files: bootstrap\.yaml is the proxy's own bootstrap/);
+  t.match(renderFailure({ setJson: ['proxy.preStopSleepSeconds=30'] }), /proxy\.preStopSleepSeconds: must be shorter than proxy\.terminationGracePeriodSeconds/);
 });
 
 t.test('NOTES.txt tells which Secrets to create, and warns when Prometheus cannot reach the agent', async (t) => {

@@ -128,6 +128,9 @@ app.kubernetes.io/part-of: envoy-drift
 {{- if and .Values.proxy.enabled (not .Values.declared.existingConfigMap) (hasKey .Values.declared.files "bootstrap.yaml") -}}
 {{- fail "declared.files: bootstrap.yaml is the proxy's own bootstrap in the declared snapshot; give your file another name" -}}
 {{- end -}}
+{{- if and .Values.proxy.enabled (ge (int .Values.proxy.preStopSleepSeconds) (int .Values.proxy.terminationGracePeriodSeconds)) -}}
+{{- fail "proxy.preStopSleepSeconds: must be shorter than proxy.terminationGracePeriodSeconds, or the kubelet kills Envoy mid-sleep" -}}
+{{- end -}}
 {{- $upstreams := dict -}}
 {{- range .Values.proxy.upstreams -}}
 {{- if hasKey $upstreams .name -}}
