@@ -13,16 +13,21 @@ export function canonicalStringify(value: JsonValue): string {
 }
 
 /** A deep copy with sorted keys, for values whose type the registry does not know. */
-export function sortedJson(value: unknown, mapString: (s: string) => string = (s) => s): JsonValue {
+export function sortedJson(
+  value: unknown,
+  mapString: (s: string) => JsonValue = (s) => s,
+  mapNumber: (n: number) => JsonValue = (n) => n,
+): JsonValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return mapString(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return mapNumber(value);
+  if (typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return value.map((v) => sortedJson(v, mapString));
+  if (Array.isArray(value)) return value.map((v) => sortedJson(v, mapString, mapNumber));
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') {
     const out: Record<string, JsonValue> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortedJson((value as Record<string, unknown>)[key], mapString);
+    for (const key of Object.keys(value).sort()) out[key] = sortedJson((value as Record<string, unknown>)[key], mapString, mapNumber);
     return out;
   }
   return String(value);

@@ -153,8 +153,14 @@ export class Canonicalizer {
     }
   }
 
+  /** A subtree of unknown type: kept, with the proto3 spellings that can be told without a schema normalised. */
   private unknown(value: unknown, sensitive: boolean): JsonValue {
-    return sortedJson(value, sensitive ? () => REDACTED : undefined);
+    return lenientJson(value, sensitive);
+  }
+
+  /** Struct and Value: user data, kept exactly, but for Envoy's YAML rule on large integers. */
+  private struct(value: unknown, sensitive: boolean): JsonValue {
+    return sortedJson(value, sensitive ? () => REDACTED : undefined, normaliseLargeInteger);
   }
 
   private message(type: protobuf.Type, value: unknown, path: string, sensitive: boolean): JsonValue {
@@ -191,9 +197,10 @@ export class Canonicalizer {
       return Object.keys(out).length === 0 ? undefined : out;
     }
     if (field.repeated) {
-      if (!Array.isArray(raw)) throw new SchemaError(path, `expected a list, got ${describe(raw)}`);
+      // Envoy's loader takes a single value where a list is expected.
+      const list = Array.isArray(raw) ? raw : [raw];
       const items: JsonValue[] = [];
-      raw.forEach((item, i) => {
+      list.forEach((item, i) => {
         const canonical = this.single(field, item, `${path}/${i}`, sensitive, true);
         items.push(canonical ?? defaultOf(field));
       });
@@ -208,8 +215,15 @@ export class Canonicalizer {
     if (resolved instanceof protobuf.Type) return this.message(resolved, raw, path, sensitive);
     if (resolved instanceof protobuf.Enum) {
       if (sensitive) return undefined;
-      const name = enumName(resolved, raw);
-      if (name === undefined) throw new SchemaError(path, `${describe(raw)} is not a value of enum ${resolved.fullName.slice(1)}`);
+      let name = enumName(resolved, raw);
+      if (name === undefined) {
+        if (typeof raw !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(raw)) {
+          throw new SchemaError(path, `${describe(raw)} is not a value of enum ${resolved.fullName.slice(1)}`);
+        }
+        // A value added to the enum after the pinned protos: kept as written.
+        this.stats.unknownFields += 1;
+        name = raw;
+      }
       if (!keepDefault && (name === enumDefault(resolved))) return undefined;
       return name;
     }
@@ -254,12 +268,12 @@ export class Canonicalizer {
       }
       case 'google.protobuf.Struct':
         if (!isPlainObject(value)) throw new SchemaError(path, `expected an object, got ${describe(value)}`);
-        return this.unknown(value, sensitive);
+        return this.struct(value, sensitive);
       case 'google.protobuf.Value':
-        return this.unknown(value, sensitive);
+        return this.struct(value, sensitive);
       case 'google.protobuf.ListValue':
         if (!Array.isArray(value)) throw new SchemaError(path, `expected a list, got ${describe(value)}`);
-        return this.unknown(value, sensitive);
+        return this.struct(value, sensitive);
       case 'google.protobuf.FieldMask': {
         const mask = canonicalFieldMask(value);
         if (mask === undefined) throw new SchemaError(path, `${describe(value)} is not a valid field mask`);
@@ -373,6 +387,48 @@ function enumName(type: protobuf.Enum, raw: unknown): string | number | undefine
 
 function enumDefault(type: protobuf.Enum): string | undefined {
   return type.valuesById[0];
+}
+
+const INT32_MIN = -0x8000_0000;
+const INT32_MAX = 0x7fff_ffff;
+
+/**
+ * Envoy's YAML loader stores an integer outside the int32 range in a Struct
+ * as its decimal text (so it keeps its precision); JSON keeps it a number.
+ * Both spellings become the text.
+ */
+function normaliseLargeInteger(value: number): JsonValue {
+  return Number.isInteger(value) && (value < INT32_MIN || value > INT32_MAX) ? String(value) : value;
+}
+
+const INTEGER_TEXT = /^-?(0|[1-9]\d*)$/;
+
+/**
+ * Without a schema: keys sorted, integer text read as a number (int64 is text
+ * in proto3 JSON), durations in one spelling, and scalars at their proto3
+ * default dropped from objects, since Envoy prints none of them.
+ */
+function lenientJson(value: unknown, sensitive: boolean): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') {
+    if (sensitive) return REDACTED;
+    if (INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+    const duration = /^-?\d+(\.\d+)?s$/.test(value) ? canonicalDuration(value) : undefined;
+    return duration ?? value;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map((v) => lenientJson(v, sensitive));
+  if (isPlainObject(value)) {
+    const out: Record<string, JsonValue> = {};
+    for (const key of Object.keys(value).sort()) {
+      const inner = lenientJson(value[key], sensitive);
+      if (inner === 0 || inner === '' || inner === false || inner === null) continue;
+      if (Array.isArray(inner) && inner.length === 0) continue;
+      out[key === '@type' ? key : snakeCase(key)] = key === '@type' && typeof inner === 'string' ? TYPE_URL_PREFIX + typeNameFromUrl(inner) : inner;
+    }
+    return out;
+  }
+  return String(value);
 }
 
 function describe(value: unknown): string {

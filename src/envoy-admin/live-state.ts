@@ -100,7 +100,7 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
       case 'envoy.admin.v3.EndpointsConfigDump':
         // Static endpoints are the static clusters' load assignments, compared with the clusters.
         entries(config, 'dynamic_endpoint_configs').forEach((entry, j) => {
-          readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/dynamic_endpoint_configs/${j}`);
+          readActive(builder, 'endpoint', entry, 'endpoint_config', `${at}/dynamic_endpoint_configs/${j}`, `(unnamed #${j})`);
         });
         break;
       case 'envoy.admin.v3.ScopedRoutesConfigDump':
@@ -121,8 +121,8 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
   };
 }
 
-function readActive(builder: ResourceSetBuilder, type: 'cluster' | 'route_configuration' | 'endpoint' | 'secret', entry: Entry, field: string, at: string): void {
-  const key = entry[field] !== undefined ? builder.add(type, entry[field], `${at}/${field}`) : undefined;
+function readActive(builder: ResourceSetBuilder, type: 'cluster' | 'route_configuration' | 'endpoint' | 'secret', entry: Entry, field: string, at: string, fallbackName?: string): void {
+  const key = entry[field] !== undefined ? builder.add(type, entry[field], `${at}/${field}`, fallbackName) : undefined;
   const failure = updateFailure(entry['error_state']);
   if (failure) {
     const name = key ?? resourceKey(type, nameOfFailure(entry['error_state']) ?? String(entry['name'] ?? '?'));
@@ -162,7 +162,7 @@ function readListeners(builder: ResourceSetBuilder, config: Entry, at: string): 
     builder.add('listener', entry['listener'], `${at}/static_listeners/${j}/listener`);
   });
   entries(config, 'dynamic_listeners').forEach((entry, j) => {
-    const name = typeof entry['name'] === 'string' ? entry['name'] : '?';
+    const name = typeof entry['name'] === 'string' ? entry['name'] : (nameOfFailure(entry['error_state']) ?? `(unnamed #${j})`);
     const active = entry['active_state'];
     if (isPlainObject(active) && active['listener'] !== undefined) {
       builder.add('listener', active['listener'], `${at}/dynamic_listeners/${j}/active_state/listener`);

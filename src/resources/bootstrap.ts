@@ -5,6 +5,8 @@ import type { ResourceSetBuilder } from './resource-set.js';
 export interface BootstrapParts {
   /** Runtime layer kinds by layer name, in order. */
   readonly runtimeLayers: ReadonlyArray<{ name: string; kind: 'static_layer' | 'disk_layer' | 'admin_layer' | 'rtds_layer' | 'unknown' }>;
+  /** Files a filesystem-xDS bootstrap points at (`path_config_source`), by the resource type they hold. */
+  readonly xdsPaths: ReadonlyArray<{ type: 'listener' | 'cluster'; path: string }>;
 }
 
 const LAYER_KINDS = ['static_layer', 'disk_layer', 'admin_layer', 'rtds_layer'] as const;
@@ -52,7 +54,18 @@ export function addBootstrap(
       }
     }
   }
+  const xdsPaths: Array<BootstrapParts['xdsPaths'][number]> = [];
+  const dynamic = rest['dynamic_resources'];
+  if (isPlainObject(dynamic)) {
+    for (const [field, type] of [['lds_config', 'listener'], ['cds_config', 'cluster']] as const) {
+      const source = dynamic[field];
+      if (!isPlainObject(source)) continue;
+      const pathSource = source['path_config_source'];
+      const path = isPlainObject(pathSource) ? pathSource['path'] : source['path'];
+      if (typeof path === 'string') xdsPaths.push({ type, path });
+    }
+  }
   builder.addCanonical('bootstrap', rest, where);
   builder.cover('bootstrap', 'listener', 'route_configuration', 'virtual_host', 'cluster', 'secret', 'runtime');
-  return { runtimeLayers };
+  return { runtimeLayers, xdsPaths };
 }

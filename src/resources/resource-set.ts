@@ -47,6 +47,7 @@ export class ResourceSetBuilder {
   private readonly conditions: LiveCondition[] = [];
   private readonly stats: CanonicalStats = newStats();
   private readonly canonicalizer: Canonicalizer;
+  private readonly unnamed = new Map<string, number>();
 
   constructor(registry: EnvoyRegistry) {
     this.canonicalizer = new Canonicalizer(registry, this.stats);
@@ -58,7 +59,8 @@ export class ResourceSetBuilder {
   }
 
   condition(condition: LiveCondition): void {
-    this.conditions.push(condition);
+    const same = this.conditions.some((c) => c.key === condition.key && c.state === condition.state && c.details === condition.details);
+    if (!same) this.conditions.push(condition);
   }
 
   /** Canonicalises a raw message; `where` names its origin for error messages. */
@@ -75,14 +77,16 @@ export class ResourceSetBuilder {
     this.put({ type, name, key: resourceKey(type, name), hash }, where);
   }
 
-  add(type: MessageResourceType, raw: unknown, where: string): string {
+  /** `fallbackName` names a live resource that came without one (old EDS dumps), instead of failing. */
+  add(type: MessageResourceType, raw: unknown, where: string, fallbackName?: string): string {
     const value = this.canonical(type, raw, where);
-    return this.addCanonical(type, value, where);
+    return this.addCanonical(type, value, where, fallbackName);
   }
 
-  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string): string {
+  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string, fallbackName?: string): string {
     const nameField = NAME_FIELD[type];
-    const name = nameField === undefined ? 'bootstrap' : value[nameField];
+    const given = nameField === undefined ? 'bootstrap' : type === 'listener' && !value['name'] ? this.unnamedListenerName(value) : value[nameField];
+    const name = typeof given === 'string' && given !== '' ? given : fallbackName;
     if (typeof name !== 'string' || name === '') {
       throw new DriftError(ErrorCodes.SCHEMA, `${where}/${nameField}: a ${type} needs a name`);
     }
@@ -97,6 +101,24 @@ export class ResourceSetBuilder {
         this.putValue(type, name, value, where);
     }
     return resourceKey(type, name);
+  }
+
+  /**
+   * Envoy lets a static listener go without a name and does not show the
+   * name it makes up, so such a listener is known by its address; a second
+   * one on the same address (port 0) by its order.
+   */
+  private unnamedListenerName(value: Record<string, JsonValue>): string | undefined {
+    const address = value['address'];
+    const socket = isPlainObject(address) ? address['socket_address'] : undefined;
+    const pipe = isPlainObject(address) ? address['pipe'] : undefined;
+    let base: string | undefined;
+    if (isPlainObject(socket)) base = `${String(socket['address'] ?? '')}:${String(socket['port_value'] ?? socket['named_port'] ?? 0)}`;
+    else if (isPlainObject(pipe)) base = `unix:${String(pipe['path'] ?? '')}`;
+    if (base === undefined) return undefined;
+    const count = (this.unnamed.get(base) ?? 0) + 1;
+    this.unnamed.set(base, count);
+    return count === 1 ? base : `${base}#${count}`;
   }
 
   addRuntimeLayer(layerName: string, staticLayer: JsonValue): void {

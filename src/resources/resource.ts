@@ -25,8 +25,18 @@ export const TYPE_NAMES: Record<Exclude<ResourceType, 'runtime' | 'virtual_host'
 
 export const VIRTUAL_HOST_TYPE = 'envoy.config.route.v3.VirtualHost';
 
+/** v2 names of the same resources: old render pipelines still write them, and the fields carried over. */
+const V2_ALIASES: Record<string, ResourceType> = {
+  'envoy.api.v2.Listener': 'listener',
+  'envoy.api.v2.Cluster': 'cluster',
+  'envoy.api.v2.RouteConfiguration': 'route_configuration',
+  'envoy.api.v2.ClusterLoadAssignment': 'endpoint',
+  'envoy.api.v2.auth.Secret': 'secret',
+};
+
 export function resourceTypeOfTypeName(typeName: string): ResourceType | undefined {
   if (typeName === VIRTUAL_HOST_TYPE) return 'virtual_host';
+  if (V2_ALIASES[typeName]) return V2_ALIASES[typeName];
   for (const [type, name] of Object.entries(TYPE_NAMES)) if (name === typeName) return type as ResourceType;
   return undefined;
 }

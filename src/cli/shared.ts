@@ -1,0 +1,56 @@
+import { compare, type CompareOptions } from '../compare/compare.js';
+import type { DriftReport } from '../compare/drift.js';
+import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import { DriftError, ErrorCodes } from '../errors.js';
+import { parseAdminAddress } from '../envoy-admin/admin-address.js';
+import { AdminClient } from '../envoy-admin/admin-client.js';
+import { envoyRegistry } from '../proto/envoy-registry.js';
+import { palette } from '../report/colour.js';
+import { renderJunit } from '../report/junit-report.js';
+import { renderText } from '../report/text-report.js';
+import { ExitCode, type CliIo } from './command.js';
+
+export const FORMATS = ['text', 'json', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function parseFormat(command: string, value: string | undefined): Format {
+  const format = value ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new DriftError(ErrorCodes.USAGE, `${command}: --format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  }
+  return format as Format;
+}
+
+/** `10s`, `500ms`, `2m` or a bare number of seconds, in milliseconds. */
+export function parseDurationFlag(flag: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new DriftError(ErrorCodes.USAGE, `${flag}: "${value}" is not a duration (use 500ms, 10s, 2m)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  return Number(match[1]) * unit;
+}
+
+export async function loadDeclaredOrThrow(path: string): Promise<DeclaredSnapshot> {
+  const result = await loadDeclared(path, envoyRegistry());
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+export function adminClient(address: string, timeoutMs: number): AdminClient {
+  const parsed = parseAdminAddress(address);
+  if (!parsed.ok) throw parsed.error;
+  return new AdminClient(parsed.value, { timeoutMs });
+}
+
+export function writeReport(report: DriftReport, format: Format, io: CliIo): ExitCode {
+  if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (format === 'junit') io.stdout.write(renderJunit(report));
+  else io.stdout.write(renderText(report, palette(io.stdout.isTTY, io.env)));
+  return report.inSync ? ExitCode.IN_SYNC : ExitCode.DRIFT;
+}
+
+export function compareOptions(services: string[] | undefined, warmingGraceMs: number): CompareOptions {
+  return { ...(services && services.length > 0 ? { services } : {}), warmingGraceSeconds: warmingGraceMs / 1000 };
+}
+
+export { compare };

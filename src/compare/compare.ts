@@ -1,0 +1,297 @@
+import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
+import { hashValue, rootHash } from '../canonical/hash.js';
+import { DriftError, ErrorCodes } from '../errors.js';
+import type { DeclaredSnapshot } from '../declared/load-declared.js';
+import type { IgnoreRule, Manifest, RemediationMode, SeverityOverride } from '../declared/manifest.js';
+import type { LiveState } from '../envoy-admin/live-state.js';
+import type { Resource, ResourceType } from '../resources/resource.js';
+import type { ResourceSet } from '../resources/resource-set.js';
+import { DRIFT_KINDS, type Drift, type DriftKind, type DriftPath, type DriftReport, type IgnoredSummary, type ServiceSummary } from './drift.js';
+import { diffValues } from './field-diff.js';
+import { matchesPath } from './path-pattern.js';
+import { assessSeverity } from './security-rules.js';
+import { serviceOf } from './service-attribution.js';
+import { maxSeverity, type Severity } from './severity-levels.js';
+
+export interface CompareOptions {
+  /** Only these services (`--service`); an unknown name is an error. */
+  readonly services?: readonly string[];
+  readonly now?: Date;
+  /** A resource warming for longer than this is reported as stuck. */
+  readonly warmingGraceSeconds?: number;
+  /** Remediation for services the manifest does not name. */
+  readonly defaultRemediation?: RemediationMode;
+}
+
+interface Side {
+  readonly set: ResourceSet;
+  readonly service: Map<string, string>;
+}
+
+const WARMING_GRACE_SECONDS = 60;
+
+/**
+ * Compares a declaration with a live proxy. Only resource types the
+ * declaration covers are compared, so a declaration of clusters alone never
+ * reports the proxy's listeners. Admin-layer runtime overrides are always
+ * compared: nobody declares a hand-made `/runtime_modify`.
+ */
+export function compare(declared: DeclaredSnapshot, live: LiveState, options: CompareOptions = {}): DriftReport {
+  const now = options.now ?? new Date();
+  const manifest = declared.manifest;
+  const liveSet = live.set;
+  const declaredSet = withRuntimeBaseline(declared.set, live.set);
+  const sides = {
+    declared: attribute(declaredSet, manifest),
+    live: attribute(liveSet, manifest),
+  };
+  const compared = [...declared.set.coverage].sort() as ResourceType[];
+  const keys = new Set<string>();
+  for (const side of [sides.declared, sides.live]) for (const key of side.set.resources.keys()) if (inScope(key, declaredSet, side.set)) keys.add(key);
+
+  const knownServices = new Set([...sides.declared.service.values(), ...sides.live.service.values(), ...manifest.services.map((s) => s.name)]);
+  const wanted = options.services && options.services.length > 0 ? new Set(options.services) : undefined;
+  for (const name of wanted ?? []) {
+    if (!knownServices.has(name)) {
+      throw new DriftError(ErrorCodes.USAGE, `--service ${name}: no such service in the declaration or on the proxy (known: ${[...knownServices].sort().join(', ')})`);
+    }
+  }
+  const declaredClusters = declared.set.coverage.has('cluster')
+    ? new Set([...declared.set.resources.values()].filter((r) => r.type === 'cluster').map((r) => r.name))
+    : undefined;
+
+  const suppressed = new Map<IgnoreRule, number>();
+  const drift: Drift[] = [];
+  for (const key of [...keys].sort()) {
+    const d = declaredSet.resources.get(key);
+    const l = liveSet.resources.get(key);
+    if (d && l && d.hash === l.hash) continue;
+    const service = sides.declared.service.get(key) ?? sides.live.service.get(key)!;
+    if (wanted && !wanted.has(service)) continue;
+    const kind: DriftKind = d && l ? 'modified' : d ? 'removed' : 'added';
+    const resource = (d ?? l)!;
+    const rawPaths: DriftPath[] = kind !== 'modified'
+      ? [{ path: '/', ...(d?.value !== undefined ? { declared: d.value } : {}), ...(l?.value !== undefined ? { live: l.value } : {}) }]
+      : d!.value !== undefined && l!.value !== undefined ? diffValues(d!.value, l!.value) : [];
+    const paths = applyIgnores(rawPaths, resource, service, manifest, now, suppressed, d?.value, l?.value);
+    if (paths === undefined) continue;
+    drift.push(finding({ service, kind, resource, paths, d, l, manifest, declaredClusters }));
+  }
+  for (const condition of live.set.conditions) {
+    const resource = liveSet.resources.get(condition.key) ?? declared.set.resources.get(condition.key);
+    const type = condition.key.slice(0, condition.key.indexOf('/')) as ResourceType;
+    if (!declared.set.coverage.has(type)) continue;
+    if (condition.state === 'warming' && condition.since && now.getTime() - Date.parse(condition.since) < (options.warmingGraceSeconds ?? WARMING_GRACE_SECONDS) * 1000) continue;
+    const name = condition.key.slice(condition.key.indexOf('/') + 1);
+    const placeholder: Resource = resource ?? { type, name, key: condition.key, hash: '' };
+    const service = sides.declared.service.get(condition.key) ?? sides.live.service.get(condition.key) ?? serviceOf(placeholder, manifest);
+    if (wanted && !wanted.has(service)) continue;
+    const kind: DriftKind = condition.state === 'rejected' ? 'rejected' : 'warming';
+    const verdict = overrideSeverity(assessSeverity({ kind, resourceType: type, paths: [] }), placeholder.key, [], manifest, service);
+    drift.push({
+      service,
+      kind,
+      resourceType: type,
+      name,
+      severity: verdict.severity,
+      reasons: verdict.reasons,
+      paths: [],
+      details: `${condition.details}${condition.versionInfo ? ` (version ${condition.versionInfo})` : ''}${condition.since ? ` since ${condition.since}` : ''}`,
+    });
+  }
+
+  const services = summarise(sides, keys, drift, manifest, options, wanted);
+  const ignored = ignoreSummary(manifest, suppressed, now);
+  const proxyKeys = [...keys];
+  return {
+    inSync: drift.length === 0,
+    checkedAt: now.toISOString(),
+    proxy: {
+      ...live.proxy,
+      declaredRoot: rootOf(declaredSet, proxyKeys),
+      liveRoot: rootOf(liveSet, proxyKeys),
+    },
+    services,
+    drift,
+    ignored,
+    coverage: { compared, notCompared: [...live.notCompared] },
+    unknown: mergeUnknown(declared.set, live.set),
+    hashesOnly: declared.hashesOnly,
+  };
+}
+
+function rootOf(set: ResourceSet, keys: string[]): string {
+  return rootHash(keys.flatMap((k) => {
+    const r = set.resources.get(k);
+    return r ? [[k, r.hash] as const] : [];
+  }));
+}
+
+function inScope(key: string, declared: ResourceSet, side: ResourceSet): boolean {
+  const type = key.slice(0, key.indexOf('/')) as ResourceType;
+  if (declared.coverage.has(type)) return true;
+  if (type !== 'runtime') return false;
+  const value = side.resources.get(key)?.value;
+  return isPlainObject(value) && 'admin_override' in value;
+}
+
+/**
+ * When the declaration does not speak for runtime, each live admin-layer
+ * override is compared against the same key without its override, which
+ * stands in for the declaration: what a hand-made `/runtime_modify` changed.
+ */
+function withRuntimeBaseline(declared: ResourceSet, live: ResourceSet): ResourceSet {
+  if (declared.coverage.has('runtime')) return declared;
+  const resources = new Map(declared.resources);
+  for (const [key, resource] of live.resources) {
+    const value = resource.value;
+    if (resource.type !== 'runtime' || !isPlainObject(value) || !('admin_override' in value)) continue;
+    const { admin_override: _override, ...base } = value;
+    if (Object.keys(base).length > 0 && !resources.has(key)) {
+      resources.set(key, { ...resource, value: base as JsonValue, hash: hashValue(base as JsonValue) });
+    }
+  }
+  return { ...declared, resources };
+}
+
+function attribute(set: ResourceSet, manifest: Manifest): Side {
+  const service = new Map<string, string>();
+  for (const resource of set.resources.values()) service.set(resource.key, serviceOf(resource, manifest));
+  return { set, service };
+}
+
+function rulesFor(manifest: Manifest, service: string): IgnoreRule[] {
+  return [...(manifest.services.find((s) => s.name === service)?.ignore ?? []), ...manifest.ignore];
+}
+
+function isExpired(rule: IgnoreRule, now: Date): boolean {
+  return rule.expires !== undefined && Date.parse(rule.expires) <= now.getTime();
+}
+
+/** Drops the paths that live ignore rules cover; undefined when nothing is left. */
+function applyIgnores(
+  paths: DriftPath[],
+  resource: Resource,
+  service: string,
+  manifest: Manifest,
+  now: Date,
+  suppressed: Map<IgnoreRule, number>,
+  declared: JsonValue | undefined,
+  live: JsonValue | undefined,
+): DriftPath[] | undefined {
+  const rules = rulesFor(manifest, service).filter((r) => !isExpired(r, now) && (!r.resource || r.resource(resource.key)));
+  if (rules.length === 0) return paths;
+  const kept = paths.filter((p) => {
+    const rule = rules.find((r) => matchesPath(r.path, p.path, [declared, live]));
+    if (!rule) return true;
+    suppressed.set(rule, (suppressed.get(rule) ?? 0) + 1);
+    return false;
+  });
+  // A hashes-only modification has no paths; only a whole-resource rule can hide it.
+  if (paths.length === 0) {
+    const whole = rules.find((r) => r.path.length === 0);
+    if (!whole) return paths;
+    suppressed.set(whole, (suppressed.get(whole) ?? 0) + 1);
+    return undefined;
+  }
+  return kept.length === 0 ? undefined : kept;
+}
+
+function overrideSeverity(verdict: { severity: Severity; reasons: string[] }, key: string, paths: readonly DriftPath[], manifest: Manifest, service: string) {
+  const overrides: SeverityOverride[] = [...(manifest.services.find((s) => s.name === service)?.severity ?? []), ...manifest.severity];
+  const hit = overrides.find((o) => (!o.resource || o.resource(key)) && (!o.path || paths.some((p) => matchesPath(o.path!, p.path, []))));
+  return hit ? { severity: hit.severity, reasons: [...verdict.reasons, `severity set by manifest`] } : verdict;
+}
+
+function finding(args: {
+  service: string;
+  kind: DriftKind;
+  resource: Resource;
+  paths: DriftPath[];
+  d: Resource | undefined;
+  l: Resource | undefined;
+  manifest: Manifest;
+  declaredClusters: ReadonlySet<string> | undefined;
+}): Drift {
+  const { service, kind, resource, paths, d, l, manifest, declaredClusters } = args;
+  const verdict = overrideSeverity(
+    assessSeverity({
+      kind,
+      resourceType: resource.type,
+      paths,
+      ...(d?.value !== undefined ? { declared: d.value } : {}),
+      ...(l?.value !== undefined ? { live: l.value } : {}),
+      ...(declaredClusters ? { declaredClusters } : {}),
+    }),
+    resource.key,
+    paths,
+    manifest,
+    service,
+  );
+  return {
+    service,
+    kind,
+    resourceType: resource.type,
+    name: resource.name,
+    severity: verdict.severity,
+    reasons: verdict.reasons,
+    paths,
+    ...(d ? { declaredHash: d.hash } : {}),
+    ...(l ? { liveHash: l.hash } : {}),
+  };
+}
+
+function summarise(
+  sides: { declared: Side; live: Side },
+  keys: Set<string>,
+  drift: Drift[],
+  manifest: Manifest,
+  options: CompareOptions,
+  wanted: Set<string> | undefined,
+): ServiceSummary[] {
+  const names = new Set<string>();
+  for (const key of keys) names.add(sides.declared.service.get(key) ?? sides.live.service.get(key)!);
+  for (const d of drift) names.add(d.service);
+  const out: ServiceSummary[] = [];
+  for (const name of [...names].sort()) {
+    if (wanted && !wanted.has(name)) continue;
+    const declaredKeys = [...keys].filter((k) => sides.declared.service.get(k) === name && sides.declared.set.resources.has(k));
+    const liveKeys = [...keys].filter((k) => sides.live.service.get(k) === name && sides.live.set.resources.has(k));
+    const mine = drift.filter((d) => d.service === name);
+    const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, mine.filter((d) => d.kind === k).length])) as Record<DriftKind, number>;
+    const spec = manifest.services.find((s) => s.name === name);
+    out.push({
+      name,
+      inSync: mine.length === 0,
+      remediation: spec?.remediation ?? manifest.defaultRemediation ?? options.defaultRemediation ?? 'observe',
+      declaredResources: declaredKeys.length,
+      liveResources: liveKeys.length,
+      declaredRoot: rootOf(sides.declared.set, declaredKeys),
+      liveRoot: rootOf(sides.live.set, liveKeys),
+      drift: counts,
+      severity: mine.reduce<Severity | null>((acc, d) => (acc ? maxSeverity(acc, d.severity) : d.severity), null),
+    });
+  }
+  return out;
+}
+
+function ignoreSummary(manifest: Manifest, suppressed: Map<IgnoreRule, number>, now: Date): IgnoredSummary[] {
+  const rules = [...manifest.services.flatMap((s) => s.ignore), ...manifest.ignore];
+  return rules.map((rule) => ({
+    rule: rule.id,
+    ...(rule.service ? { service: rule.service } : {}),
+    ...(rule.resourceText ? { resource: rule.resourceText } : {}),
+    path: rule.pathText,
+    reason: rule.reason,
+    ...(rule.expires ? { expires: rule.expires } : {}),
+    expired: isExpired(rule, now),
+    suppressed: suppressed.get(rule) ?? 0,
+  }));
+}
+
+function mergeUnknown(a: ResourceSet, b: ResourceSet): DriftReport['unknown'] {
+  const types: Record<string, number> = { ...a.stats.unknownTypes };
+  for (const [name, count] of Object.entries(b.stats.unknownTypes)) types[name] = (types[name] ?? 0) + count;
+  return { fields: a.stats.unknownFields + b.stats.unknownFields, types };
+}
+
