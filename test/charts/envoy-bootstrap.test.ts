@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
+import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
 
 interface SocketAddress {
@@ -12,7 +12,7 @@ interface SocketAddress {
   port_value: number;
 }
 interface Bootstrap {
-  admin: { address: { pipe: { path: string; mode?: number } } };
+  admin: { address: { pipe?: { path: string; mode?: number } } };
   static_resources: {
     listeners: Array<{ name: string; address: { socket_address: SocketAddress } }>;
     clusters: Array<{
@@ -22,25 +22,22 @@ interface Bootstrap {
   };
 }
 
-const { envoyBinary } = (await import(pathToFileURL(join(projectRoot, 'scripts', 'setup', 'envoy.mjs')).href)) as { envoyBinary: () => string };
-const envoy = process.env.ENVOY_BIN ?? envoyBinary();
-
-/** The bootstrap exactly as the chart renders it into its ConfigMap. */
-function renderedBootstrap(values: string): string {
-  const { manifests } = render({ valuesFiles: [ciValues(values)], showOnly: 'templates/configmap-bootstrap.yaml' });
-  const data = (manifests[0] as unknown as { data: Record<string, string> }).data['envoy.yaml'];
-  if (!data) throw new Error('the bootstrap ConfigMap has no envoy.yaml');
+/** One key of a ConfigMap, exactly as the chart renders it. */
+function renderedFile(values: string, template: string, key: string): string {
+  const { manifests } = render({ valuesFiles: [ciValues(values)], showOnly: `templates/${template}` });
+  const data = (manifests[0] as unknown as { data: Record<string, string> }).data[key];
+  if (!data) throw new Error(`${template} has no ${key}`);
   return data;
 }
 
 /**
- * The same bootstrap, made safe to run here: listeners on 127.0.0.1 port 0,
- * upstream endpoints on 127.0.0.1 (no lookups of cluster names leave the
- * machine), the admin socket in a temporary directory. Nothing else changes.
+ * The bootstrap, made safe to run here: listeners on 127.0.0.1 port 0, the
+ * upstream endpoints on 127.0.0.1 (so no lookup of a cluster-local name leaves
+ * the machine), the admin socket in a temporary directory. Nothing else changes.
  */
 function forLoopback(text: string, dir: string): Bootstrap {
   const bootstrap = parse(text) as Bootstrap;
-  bootstrap.admin.address.pipe.path = join(dir, 'admin.sock');
+  if (bootstrap.admin.address.pipe) bootstrap.admin.address.pipe.path = join(dir, 'admin.sock');
   for (const listener of bootstrap.static_resources.listeners) {
     listener.address.socket_address = { address: '127.0.0.1', port_value: 0 };
   }
@@ -52,18 +49,59 @@ function forLoopback(text: string, dir: string): Bootstrap {
   return bootstrap;
 }
 
-t.test('the bootstrap that the chart renders passes the real Envoy validation', async (t) => {
+/** `envoy-drift check` from the sources, as CI would run the built CLI; exits are captured, not taken. */
+function check(admin: string, declared: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'bin.ts'), 'check', '--admin', admin, '--declared', declared], {
+      cwd: projectRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+t.test('the bootstrap that the chart renders passes the real Envoy validation, admin socket included', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-bootstrap-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const values of ['minimal', 'full'] as const) {
-    const bootstrap = forLoopback(renderedBootstrap(values), dir);
+    const bootstrap = forLoopback(renderedFile(values, 'configmap-bootstrap.yaml', 'envoy.yaml'), dir);
     t.equal(bootstrap.static_resources.listeners.length, 2, `${values}: the traffic and the readiness listeners`);
     const file = join(dir, `${values}.yaml`);
     writeFileSync(file, stringify(bootstrap));
-    const run = spawnSync(envoy, ['--mode', 'validate', '--config-path', file, '--disable-hot-restart', '--log-level', 'error'], {
+    const run = spawnSync(ENVOY_BIN, ['--mode', 'validate', '--config-path', file, '--disable-hot-restart', '--log-level', 'error'], {
       encoding: 'utf8',
       timeout: 60_000,
     });
     t.equal(run.status, 0, `${values}: ${run.stdout}${run.stderr}`);
   }
+});
+
+t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the rendered declared snapshot', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-check-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // The helper's admin is TCP on loopback; the same rewrite goes to both sides.
+  const running = loopbackOnly(forLoopback(renderedFile('full', 'configmap-bootstrap.yaml', 'envoy.yaml'), dir) as unknown as Record<string, unknown>);
+  const declared = loopbackOnly(forLoopback(renderedFile('full', 'configmap-declared.yaml', 'bootstrap.yaml'), dir) as unknown as Record<string, unknown>);
+  t.same(declared, running, 'the declared snapshot is the bootstrap Envoy runs');
+
+  const envoy = await startEnvoy({ config: running });
+  t.teardown(() => envoy.stop());
+  const declaredFile = join(dir, 'declared.yaml');
+  writeFileSync(declaredFile, stringify(declared));
+
+  const inSync = await check(envoy.admin, declaredFile);
+  t.equal(inSync.status, 0, `check exits 0 (in sync):\n${inSync.output}`);
+
+  // The same check notices a declared cluster setting that Envoy does not run.
+  const changed = structuredClone(declared) as unknown as Bootstrap & { static_resources: { clusters: Array<{ connect_timeout: string }> } };
+  changed.static_resources.clusters[0]!.connect_timeout = '7s';
+  const driftFile = join(dir, 'drifted.yaml');
+  writeFileSync(driftFile, stringify(changed));
+  const drift = await check(envoy.admin, driftFile);
+  t.equal(drift.status, 1, `check exits 1 (drift):\n${drift.output}`);
+  t.match(drift.output, /cluster billing\s+modified/, 'the report names the drifted cluster');
 });

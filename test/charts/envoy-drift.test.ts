@@ -1,9 +1,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
+import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
 
@@ -366,7 +366,6 @@ t.test('a team chart adds the sidecar with the envoy-drift.sidecar.* templates',
 t.test('versions: the agent image is the chart appVersion, Envoy is the release the tests run', async (t) => {
   const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   t.equal(chartValues.agent.image.tag, chart.appVersion);
-  const { ENVOY_VERSION } = (await import(pathToFileURL(join(projectRoot, 'scripts', 'setup', 'envoy.mjs')).href)) as { ENVOY_VERSION: string };
   t.equal(chartValues.proxy.image.tag, `v${ENVOY_VERSION}`);
   t.match(chartValues.proxy.image.tag, /^v1\.40\.\d+$/);
 });
