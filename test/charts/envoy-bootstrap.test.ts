@@ -1,8 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
@@ -104,4 +106,47 @@ t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the r
   const drift = await check(envoy.admin, driftFile);
   t.equal(drift.status, 1, `check exits 1 (drift):\n${drift.output}`);
   t.match(drift.output, /cluster billing\s+modified/, 'the report names the drifted cluster');
+});
+
+/** Waits until the Envoy behind this admin socket is LIVE, or fails with its log. */
+async function waitLive(socketPath: string, child: ChildProcess, log: () => string): Promise<void> {
+  const dispatcher = new Agent({ connect: { socketPath } });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`envoy exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
+      const live = await request('http://localhost/ready', { dispatcher })
+        .then(async ({ statusCode, body }) => statusCode === 200 && (await body.text()).trim() === 'LIVE')
+        .catch(() => false);
+      if (live) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`envoy: not LIVE on ${socketPath} after 20s:\n${log()}`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+t.test('check reaches Envoy through the admin unix socket, as the agent does in the pod', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-socket-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // The test helper speaks TCP to the admin; the pod's socket needs this one start of its own.
+  const bootstrap = forLoopback(renderedFile('minimal', 'configmap-bootstrap.yaml', 'envoy.yaml'), dir);
+  const socketPath = bootstrap.admin.address.pipe?.path ?? '';
+  const file = join(dir, 'envoy.yaml');
+  writeFileSync(file, stringify(bootstrap));
+  let log = '';
+  const child = spawn(ENVOY_BIN, ['--config-path', file, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk));
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
+  await waitLive(socketPath, child, () => log);
+
+  const result = await check(`unix:${socketPath}`, file);
+  t.equal(result.status, 0, `check exits 0 (in sync):\n${result.output}`);
 });
