@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -19,6 +19,7 @@ interface Bootstrap {
     listeners: Array<{ name: string; address: { socket_address: SocketAddress } }>;
     clusters: Array<{
       name: string;
+      connect_timeout?: string;
       load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: SocketAddress } } }> }> };
     }>;
   };
@@ -82,30 +83,54 @@ t.test('the bootstrap that the chart renders passes the real Envoy validation, a
   }
 });
 
+/**
+ * Lays files out the way the kubelet mounts a ConfigMap: the data in a
+ * timestamped dot-directory, `..data` pointing at it, and each key a symlink
+ * through `..data`. An update writes a new dot-directory and swaps `..data`
+ * in one rename, which is what a watching agent sees.
+ */
+function writeConfigMapMount(mount: string, version: number, files: Record<string, string>): void {
+  const dataDir = `..2026_01_01_00_00_00.${String(version).padStart(9, '0')}`;
+  mkdirSync(join(mount, dataDir), { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(mount, dataDir, name), content);
+    if (!existsSync(join(mount, name))) symlinkSync(join('..data', name), join(mount, name));
+  }
+  symlinkSync(dataDir, join(mount, '..data_tmp'));
+  renameSync(join(mount, '..data_tmp'), join(mount, '..data'));
+}
+
 t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the rendered declared snapshot', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-check-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { manifests } = render({ valuesFiles: [ciValues('full')] });
+  const data = (name: string) => (manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === name) as unknown as { data: Record<string, string> }).data;
   // The helper's admin is TCP on loopback; the same rewrite goes to both sides.
-  const running = loopbackOnly(forLoopback(renderedFile('full', 'configmap-bootstrap.yaml', 'envoy.yaml'), dir) as unknown as Record<string, unknown>);
-  const declared = loopbackOnly(forLoopback(renderedFile('full', 'configmap-declared.yaml', 'bootstrap.yaml'), dir) as unknown as Record<string, unknown>);
+  const onLoopback = (text: string) => loopbackOnly(forLoopback(text, dir) as unknown as Record<string, unknown>);
+  const running = onLoopback(data('edge-envoy-drift-bootstrap')['envoy.yaml'] ?? '');
+  const declaredFiles = { ...data('edge-envoy-drift-declared') };
+  const declared = onLoopback(declaredFiles['bootstrap.yaml'] ?? '');
   t.same(declared, running, 'the declared snapshot is the bootstrap Envoy runs');
+  t.same(Object.keys(declaredFiles).sort(), ['bootstrap.yaml', 'envoy-drift.yaml'], "the bootstrap beside the values' declared files");
 
   const envoy = await startEnvoy({ config: running });
   t.teardown(() => envoy.stop());
-  const declaredFile = join(dir, 'declared.yaml');
-  writeFileSync(declaredFile, stringify(declared));
+  const mount = join(dir, 'declared');
+  writeConfigMapMount(mount, 1, { ...declaredFiles, 'bootstrap.yaml': stringify(declared) });
 
-  const inSync = await check(envoy.admin, declaredFile);
+  const inSync = await check(envoy.admin, mount);
   t.equal(inSync.status, 0, `check exits 0 (in sync):\n${inSync.output}`);
+  t.match(inSync.output, /payments/, 'the services of the declared manifest');
 
-  // The same check notices a declared cluster setting that Envoy does not run.
-  const changed = structuredClone(declared) as unknown as Bootstrap & { static_resources: { clusters: Array<{ connect_timeout: string }> } };
-  changed.static_resources.clusters[0]!.connect_timeout = '7s';
-  const driftFile = join(dir, 'drifted.yaml');
-  writeFileSync(driftFile, stringify(changed));
-  const drift = await check(envoy.admin, driftFile);
+  // The ConfigMap is updated to declare a cluster setting that Envoy does not run.
+  const changed = structuredClone(declared) as unknown as Bootstrap;
+  const billing = changed.static_resources.clusters.find((c) => c.name === 'billing');
+  if (!billing) throw new Error('the full values declare no billing cluster');
+  billing.connect_timeout = '7s';
+  writeConfigMapMount(mount, 2, { ...declaredFiles, 'bootstrap.yaml': stringify(changed) });
+  const drift = await check(envoy.admin, mount);
   t.equal(drift.status, 1, `check exits 1 (drift):\n${drift.output}`);
-  t.match(drift.output, /cluster billing\s+modified/, 'the report names the drifted cluster');
+  t.match(drift.output, /payments\s+cluster billing\s+modified/, 'the report names the service and the drifted cluster');
 });
 
 /** Waits until the Envoy behind this admin socket is LIVE, or fails with its log. */
