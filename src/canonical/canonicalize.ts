@@ -233,7 +233,7 @@ export class Canonicalizer {
       return this.unknown(raw, sensitive);
     }
     const scalar = canonicalScalar(field.type, raw);
-    if (scalar === undefined) throw new SchemaError(path, `${describe(raw)} is not a valid ${field.type}`);
+    if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(raw)} is not a valid ${field.type}`);
     if (sensitive) {
       if (field.type === 'string') return (this.stats.redactedFields++, REDACTED);
       if (field.type === 'bytes') return (this.stats.redactedFields++, REDACTED_BYTES);
@@ -249,7 +249,7 @@ export class Canonicalizer {
     if (wrapped) {
       const inner = isPlainObject(value) && 'value' in value ? value['value'] : value;
       const scalar = canonicalScalar(wrapped, inner);
-      if (scalar === undefined) throw new SchemaError(path, `${describe(inner)} is not a valid ${wrapped}`);
+      if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(inner)} is not a valid ${wrapped}`);
       if (sensitive && wrapped === 'string') return REDACTED;
       return scalar;
     }

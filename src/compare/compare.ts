@@ -199,7 +199,8 @@ function applyIgnores(
 
 function overrideSeverity(verdict: { severity: Severity; reasons: string[] }, key: string, paths: readonly DriftPath[], manifest: Manifest, service: string) {
   const overrides: SeverityOverride[] = [...(manifest.services.find((s) => s.name === service)?.severity ?? []), ...manifest.severity];
-  const hit = overrides.find((o) => (!o.resource || o.resource(key)) && (!o.path || paths.some((p) => matchesPath(o.path!, p.path, []))));
+  // A path override applies only when it covers every changed path, so it never lowers a finding that holds other changes.
+  const hit = overrides.find((o) => (!o.resource || o.resource(key)) && (!o.path || (paths.length > 0 && paths.every((p) => matchesPath(o.path!, p.path, [])))));
   return hit ? { severity: hit.severity, reasons: [...verdict.reasons, `severity set by manifest`] } : verdict;
 }
 
@@ -249,25 +250,34 @@ function summarise(
   options: CompareOptions,
   wanted: Set<string> | undefined,
 ): ServiceSummary[] {
-  const names = new Set<string>();
-  for (const key of keys) names.add(sides.declared.service.get(key) ?? sides.live.service.get(key)!);
-  for (const d of drift) names.add(d.service);
+  // One pass over the keys and the findings, grouped by service.
+  const groups = new Map<string, { declared: string[]; live: string[]; drift: Drift[] }>();
+  const group = (name: string) => {
+    let found = groups.get(name);
+    if (!found) groups.set(name, (found = { declared: [], live: [], drift: [] }));
+    return found;
+  };
+  for (const key of keys) {
+    const declaredService = sides.declared.service.get(key);
+    const liveService = sides.live.service.get(key);
+    if (declaredService !== undefined) group(declaredService).declared.push(key);
+    if (liveService !== undefined) group(liveService).live.push(key);
+  }
+  for (const d of drift) group(d.service).drift.push(d);
   const out: ServiceSummary[] = [];
-  for (const name of [...names].sort()) {
+  for (const name of [...groups.keys()].sort()) {
     if (wanted && !wanted.has(name)) continue;
-    const declaredKeys = [...keys].filter((k) => sides.declared.service.get(k) === name && sides.declared.set.resources.has(k));
-    const liveKeys = [...keys].filter((k) => sides.live.service.get(k) === name && sides.live.set.resources.has(k));
-    const mine = drift.filter((d) => d.service === name);
+    const { declared, live, drift: mine } = groups.get(name)!;
     const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, mine.filter((d) => d.kind === k).length])) as Record<DriftKind, number>;
     const spec = manifest.services.find((s) => s.name === name);
     out.push({
       name,
       inSync: mine.length === 0,
       remediation: spec?.remediation ?? manifest.defaultRemediation ?? options.defaultRemediation ?? 'observe',
-      declaredResources: declaredKeys.length,
-      liveResources: liveKeys.length,
-      declaredRoot: rootOf(sides.declared.set, declaredKeys),
-      liveRoot: rootOf(sides.live.set, liveKeys),
+      declaredResources: declared.length,
+      liveResources: live.length,
+      declaredRoot: rootOf(sides.declared.set, declared),
+      liveRoot: rootOf(sides.live.set, live),
       drift: counts,
       severity: mine.reduce<Severity | null>((acc, d) => (acc ? maxSeverity(acc, d.severity) : d.severity), null),
     });

@@ -42,7 +42,7 @@ export function parseText(path: string, text: string): Result<unknown> {
     }
   }
   // YAML 1.2 core schema, like Envoy's loader: no timestamps or sexagesimal numbers.
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, version: '1.2', merge: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true });
   const problem = document.errors[0];
   if (problem) {
     const position = problem.linePos?.[0];

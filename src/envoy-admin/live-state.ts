@@ -1,3 +1,4 @@
+import type { CanonicalCache } from '../canonical/canonical-cache.js';
 import { isPlainObject } from '../canonical/canonical-json.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
@@ -61,13 +62,13 @@ function updateFailure(state: unknown): { details: string; since?: string; versi
 }
 
 /** Builds the live ResourceSet from admin answers; pure, so recorded dumps can be replayed. */
-export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry): LiveState {
+export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry, cache?: CanonicalCache): LiveState {
   const { dump, admin } = answers;
   const where = `Envoy admin ${admin}/config_dump`;
   if (!isPlainObject(dump) || !Array.isArray(dump['configs'])) {
     throw new DriftError(ErrorCodes.ADMIN_BAD_RESPONSE, `${where}: not a config dump (no "configs" list)`);
   }
-  const builder = new ResourceSetBuilder(registry);
+  const builder = new ResourceSetBuilder(registry, cache);
   const notCompared: string[] = [];
   let bootstrapParts: BootstrapParts | undefined;
   let node: Entry | undefined;

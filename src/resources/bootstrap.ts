@@ -28,6 +28,7 @@ export function addBootstrap(
   const canonical = builder.canonical('bootstrap', raw, where);
   const { node: _node, static_resources: staticResources, ...rest } = canonical;
   if (options.staticResources && isPlainObject(staticResources)) {
+    const rawStatic = isPlainObject(raw) ? (raw['static_resources'] ?? raw['staticResources']) : undefined;
     const sections: Array<[string, 'listener' | 'cluster' | 'secret']> = [
       ['listeners', 'listener'],
       ['clusters', 'cluster'],
@@ -36,23 +37,24 @@ export function addBootstrap(
     for (const [field, type] of sections) {
       const items = staticResources[field];
       if (!Array.isArray(items)) continue;
-      items.forEach((item, i) => builder.addCanonical(type, item as Record<string, JsonValue>, `${where}/static_resources/${field}/${i}`));
+      const rawItems = isPlainObject(rawStatic) && Array.isArray(rawStatic[field]) ? (rawStatic[field] as unknown[]) : [];
+      items.forEach((item, i) => builder.addCanonical(type, item as Record<string, JsonValue>, `${where}/static_resources/${field}/${i}`, undefined, rawItems[i]));
     }
   }
   const runtimeLayers: Array<BootstrapParts['runtimeLayers'][number]> = [];
   const layered = rest['layered_runtime'];
   if (isPlainObject(layered) && Array.isArray(layered['layers'])) {
-    for (const layer of layered['layers']) {
-      if (!isPlainObject(layer)) continue;
+    const layers = layered['layers'].map((layer) => {
+      if (!isPlainObject(layer)) return layer;
       const name = typeof layer['name'] === 'string' ? layer['name'] : '';
       const kind = LAYER_KINDS.find((k) => k in layer) ?? 'unknown';
       runtimeLayers.push({ name, kind });
-      if (kind === 'static_layer') {
-        builder.addRuntimeLayer(name, layer['static_layer'] as JsonValue);
-        // Its keys are compared one by one as runtime resources.
-        layer['static_layer'] = {};
-      }
-    }
+      if (kind !== 'static_layer') return layer;
+      builder.addRuntimeLayer(name, layer['static_layer'] as JsonValue);
+      // Its keys are compared one by one as runtime resources (a new object: canonical values may be shared).
+      return { ...layer, static_layer: {} };
+    });
+    rest['layered_runtime'] = { ...layered, layers };
   }
   const xdsPaths: Array<BootstrapParts['xdsPaths'][number]> = [];
   const dynamic = rest['dynamic_resources'];

@@ -1,3 +1,4 @@
+import type { CanonicalCache } from '../canonical/canonical-cache.js';
 import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalStats } from '../canonical/canonicalize.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { hashValue, rootHash } from '../canonical/hash.js';
@@ -12,6 +13,11 @@ export interface ResourceSet {
   /** Resource types this side speaks for; a type outside the declaration's coverage is not compared. */
   readonly coverage: ReadonlySet<ResourceType>;
   readonly conditions: readonly LiveCondition[];
+  /**
+   * The declared messages as written (secrets unredacted), by the key of the
+   * top-level resource they declare: what a remediation serves or writes back.
+   */
+  readonly sources: ReadonlyMap<string, unknown>;
   readonly stats: { readonly unknownFields: number; readonly unknownTypes: Readonly<Record<string, number>>; readonly redactedFields: number };
 }
 
@@ -45,13 +51,15 @@ export class ResourceSetBuilder {
   private readonly resources = new Map<string, Resource>();
   private readonly coverage = new Set<ResourceType>();
   private readonly conditions: LiveCondition[] = [];
+  private readonly sources = new Map<string, unknown>();
   private readonly stats: CanonicalStats = newStats();
-  private readonly canonicalizer: Canonicalizer;
   private readonly unnamed = new Map<string, number>();
 
-  constructor(registry: EnvoyRegistry) {
-    this.canonicalizer = new Canonicalizer(registry, this.stats);
-  }
+  /** With a cache, a message seen before is not canonicalised again. */
+  constructor(
+    private readonly registry: EnvoyRegistry,
+    private readonly cache?: CanonicalCache,
+  ) {}
 
   cover(...types: ResourceType[]): this {
     for (const type of types) this.coverage.add(type);
@@ -65,10 +73,28 @@ export class ResourceSetBuilder {
 
   /** Canonicalises a raw message; `where` names its origin for error messages. */
   canonical(type: MessageResourceType, raw: unknown, where: string): Record<string, JsonValue> {
-    const typeName = TYPE_NAMES[type];
+    const cacheKey = this.cache ? `${type}\u0000${JSON.stringify(raw)}` : undefined;
+    const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
+    if (cached) {
+      this.stats.unknownFields += cached.unknownFields;
+      this.stats.redactedFields += cached.redactedFields;
+      for (const [name, count] of cached.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
+      return cached.value as Record<string, JsonValue>;
+    }
+    const local = new Canonicalizer(this.registry);
     const input = isPlainObject(raw) && typeof raw['@type'] === 'string' ? stripType(raw) : raw;
-    const result = this.canonicalizer.canonicalize(typeName, input);
+    const result = local.canonicalize(TYPE_NAMES[type], input);
     if (!result.ok) throw new DriftError(result.error.code, `${where}${result.error.message}`, { cause: result.error });
+    const entry = {
+      value: result.value,
+      unknownFields: local.stats.unknownFields,
+      unknownTypes: [...local.stats.unknownTypes],
+      redactedFields: local.stats.redactedFields,
+    };
+    if (cacheKey) this.cache!.set(cacheKey, entry);
+    this.stats.unknownFields += entry.unknownFields;
+    this.stats.redactedFields += entry.redactedFields;
+    for (const [name, count] of entry.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
     return result.value as Record<string, JsonValue>;
   }
 
@@ -80,10 +106,11 @@ export class ResourceSetBuilder {
   /** `fallbackName` names a live resource that came without one (old EDS dumps), instead of failing. */
   add(type: MessageResourceType, raw: unknown, where: string, fallbackName?: string): string {
     const value = this.canonical(type, raw, where);
-    return this.addCanonical(type, value, where, fallbackName);
+    return this.addCanonical(type, value, where, fallbackName, raw);
   }
 
-  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string, fallbackName?: string): string {
+  /** `raw` is the message as written, kept in `sources` for remediation. */
+  addCanonical(type: MessageResourceType, value: Record<string, JsonValue>, where: string, fallbackName?: string, raw?: unknown): string {
     const nameField = NAME_FIELD[type];
     const given = nameField === undefined ? 'bootstrap' : type === 'listener' && !value['name'] ? this.unnamedListenerName(value) : value[nameField];
     const name = typeof given === 'string' && given !== '' ? given : fallbackName;
@@ -100,6 +127,7 @@ export class ResourceSetBuilder {
       default:
         this.putValue(type, name, value, where);
     }
+    if (raw !== undefined) this.sources.set(resourceKey(type, name), raw);
     return resourceKey(type, name);
   }
 
@@ -144,6 +172,7 @@ export class ResourceSetBuilder {
       resources: this.resources,
       coverage: this.coverage,
       conditions: this.conditions,
+      sources: this.sources,
       stats: {
         unknownFields: this.stats.unknownFields,
         unknownTypes: Object.fromEntries(this.stats.unknownTypes),
@@ -182,27 +211,32 @@ export class ResourceSetBuilder {
    * reported once, on the route, not again on the listener.
    */
   private carveInlineRoutes(listener: string, value: Record<string, JsonValue>, where: string): Record<string, JsonValue> {
+    // Canonical values may be shared through the cache: build new objects, never mutate.
     const seen = new Map<string, number>();
-    const chains: JsonValue[] = [];
-    if (Array.isArray(value['filter_chains'])) chains.push(...value['filter_chains']);
-    if (isPlainObject(value['default_filter_chain'])) chains.push(value['default_filter_chain']);
-    for (const chain of chains) {
-      if (!isPlainObject(chain) || !Array.isArray(chain['filters'])) continue;
-      for (const filter of chain['filters']) {
-        if (!isPlainObject(filter)) continue;
+    const carveChain = (chain: JsonValue): JsonValue => {
+      if (!isPlainObject(chain) || !Array.isArray(chain['filters'])) return chain;
+      let changed = false;
+      const filters = chain['filters'].map((filter) => {
+        if (!isPlainObject(filter)) return filter;
         const config = filter['typed_config'];
-        if (!isPlainObject(config) || config['@type'] !== HCM_TYPE_URL || !isPlainObject(config['route_config'])) continue;
+        if (!isPlainObject(config) || config['@type'] !== HCM_TYPE_URL || !isPlainObject(config['route_config'])) return filter;
         const routeConfig = config['route_config'];
         const baseName = `${listener}:${typeof routeConfig['name'] === 'string' ? routeConfig['name'] : ''}`;
         const count = (seen.get(baseName) ?? 0) + 1;
         seen.set(baseName, count);
         const name = count === 1 ? baseName : `${baseName}#${count}`;
         this.putRouteConfiguration(name, routeConfig, resourceKey('listener', listener), where);
-        config['route_config'] = { inline: name };
-      }
-    }
-    return value;
+        changed = true;
+        return { ...filter, typed_config: { ...config, route_config: { inline: name } } };
+      });
+      return changed ? { ...chain, filters } : chain;
+    };
+    const out: Record<string, JsonValue> = { ...value };
+    if (Array.isArray(value['filter_chains'])) out['filter_chains'] = value['filter_chains'].map(carveChain);
+    if (isPlainObject(value['default_filter_chain'])) out['default_filter_chain'] = carveChain(value['default_filter_chain']);
+    return out;
   }
+
 }
 
 function stripType(raw: Record<string, unknown>): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 // The project's own set-up script knows where it installed Envoy.
 import { envoyBinary } from '../../scripts/setup/envoy.mjs';
 
@@ -90,10 +90,11 @@ async function launch(options: StartOptions, configPath: string, workDir: string
     child.kill('SIGKILL');
     throw error;
   });
-  const admin = `http://${address}`;
+  // A pipe admin writes its socket path; a TCP admin its host:port.
+  const admin = address.startsWith('/') ? `unix:${address}` : `http://${address}`;
   try {
     await waitFor(options.waitForLive === false ? 'the admin API' : 'LIVE', async () => {
-      const { statusCode, body } = await request(`${admin}/ready`);
+      const { statusCode, body } = await adminRequest(admin, '/ready', 'GET');
       const text = (await body.text()).trim();
       if (options.waitForLive === false) return statusCode === 200 || statusCode === 503 ? true : undefined;
       return statusCode === 200 && text === 'LIVE' ? true : undefined;
@@ -155,9 +156,23 @@ export function loopbackOnly(bootstrap: Record<string, unknown>): Record<string,
   return copy;
 }
 
+const socketAgents = new Map<string, Dispatcher>();
+
+/** A request to an admin at `http://host:port` or `unix:/path`. */
+export function adminRequest(admin: string, path: string, method: 'GET' | 'POST'): Promise<Dispatcher.ResponseData> {
+  if (!admin.startsWith('unix:')) return request(`${admin}${path}`, { method });
+  const socketPath = admin.slice('unix:'.length);
+  let agent = socketAgents.get(socketPath);
+  if (!agent) {
+    agent = new Agent({ connect: { socketPath } });
+    socketAgents.set(socketPath, agent);
+  }
+  return request(`http://localhost${path}`, { method, dispatcher: agent });
+}
+
 /** A POST to the admin API, as an operator's hand-made call would be. */
 export async function adminPost(admin: string, path: string): Promise<string> {
-  const { statusCode, body } = await request(`${admin}${path}`, { method: 'POST' });
+  const { statusCode, body } = await adminRequest(admin, path, 'POST');
   const text = await body.text();
   if (statusCode !== 200) throw new Error(`POST ${path}: HTTP ${statusCode} ${text}`);
   return text;

@@ -1,0 +1,143 @@
+// Events per second through the journal and through each sink to a local
+// receiver. Run: node --import tsx bench/events.ts [events]
+// Needs rsyslogd for the syslog row (node scripts/setup.mjs rsyslog).
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { EventPipeline } from '../src/events/event-pipeline.js';
+import { createEvent } from '../src/events/event.js';
+import { Journal } from '../src/journal/journal.js';
+import type { SinkConfig } from '../src/sinks/sink-config.js';
+import { BulkServer } from '../test/helpers/bulk-server.js';
+import { Rsyslog } from '../test/helpers/rsyslog.js';
+import { SplunkHecServer } from '../test/helpers/splunk-hec-server.js';
+import { driftInput } from '../test/helpers/records.js';
+
+const N = Number(process.argv[2] ?? 20_000);
+const work = mkdtempSync(join(tmpdir(), 'envoy-drift-bench-'));
+const rows: Array<[string, number, string]> = [];
+
+function record(name: string, events: number, ms: number, note = ''): void {
+  const rate = Math.round((events / ms) * 1000);
+  rows.push([name, rate, note]);
+  console.log(`${name.padEnd(58)} ${String(rate).padStart(8)} events/s  ${note}`);
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+// The floor: what a best-effort shipper does (append, no sync), and the do-it-yourself durable version (append + fdatasync per event).
+function diy(sync: boolean, count: number): number {
+  const path = join(work, `diy-${sync}.ndjson`);
+  const fd = openSync(path, 'a');
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    writeSync(fd, `${JSON.stringify(createEvent(driftInput(i)))}\n`);
+    if (sync) fdatasyncSync(fd);
+  }
+  const ms = performance.now() - start;
+  closeSync(fd);
+  return ms;
+}
+
+async function journalBench(): Promise<void> {
+  record('floor: append NDJSON, no sync (best effort)', N, diy(false, N));
+  const syncN = Math.min(N, 2_000);
+  record('do-it-yourself: append + fdatasync per event', syncN, diy(true, syncN), `(${syncN} events)`);
+  {
+    const journal = await Journal.open({ dataDir: join(work, 'j-seq') });
+    const ms = await timed(async () => {
+      for (let i = 0; i < syncN; i++) await journal.add(driftInput(i));
+    });
+    await journal.close();
+    record('journal: one emit at a time (sync each)', syncN, ms, `(${syncN} events)`);
+  }
+  for (const concurrency of [16, 256]) {
+    const journal = await Journal.open({ dataDir: join(work, `j-${concurrency}`) });
+    const ms = await timed(async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < N) {
+            next++;
+            await journal.add(driftInput(next));
+          }
+        }),
+      );
+    });
+    await journal.close();
+    record(`journal: ${concurrency} emitters (group commit)`, N, ms);
+  }
+}
+
+/** Emits N events (256 at a time) and times until the sink's cursor reaches the end. */
+async function sinkBench(name: string, sink: SinkConfig, batchSize = 500): Promise<void> {
+  const pipeline = new EventPipeline({ dataDir: mkdtempSync(join(work, 'p-')), sinks: [sink], registry: new Registry(), batchSize, backoff: { initialMs: 5, maxMs: 50 } });
+  await pipeline.start();
+  const ms = await timed(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (next < N) {
+          next++;
+          await pipeline.emit(driftInput(next));
+        }
+      }),
+    );
+    const runner = pipeline.runners[0];
+    await runner?.waitFor(pipeline.journal.committedSeq);
+  });
+  await pipeline.close();
+  record(`journal + ${name}`, N, ms, `(batch ${batchSize})`);
+}
+
+async function main(): Promise<void> {
+  console.log(`envoy-drift events benchmark: ${N} events, node ${process.version}`);
+  await journalBench();
+  await sinkBench('file (NDJSON, fdatasync per batch)', { name: 'file', type: 'file', path: join(work, 'sink.ndjson') });
+
+  try {
+    const rsyslog = await Rsyslog.start({ dir: mkdtempSync(join(work, 'rsyslog-')) });
+    await sinkBench('syslog TCP -> rsyslog (CEF, confirmed per batch)', { name: 'syslog', type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port: rsyslog.port });
+    await rsyslog.stop();
+  } catch (error) {
+    console.log(`syslog row skipped: ${(error as Error).message}`);
+  }
+
+  const hec = new SplunkHecServer();
+  hec.tokens.set('t', { ack: true });
+  const hecUrl = await hec.start();
+  writeFileSync(join(work, 'token'), 't');
+  await sinkBench('Splunk HEC with indexer acks (OCSF)', { name: 'hec', type: 'splunk_hec', url: hecUrl, tokenFile: join(work, 'token'), ackPollIntervalMs: 10 });
+  await hec.stop();
+
+  const bulk = new BulkServer();
+  const bulkUrl = await bulk.start();
+  await sinkBench('Elasticsearch _bulk create (ECS)', { name: 'es', type: 'elasticsearch', url: bulkUrl, index: 'envoy-drift' });
+  await bulk.stop();
+
+  const hook = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  writeFileSync(join(work, 'secret'), 's');
+  await sinkBench('webhook, HMAC-SHA256 signed (OCSF)', { name: 'hook', type: 'webhook', url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`, secretFile: join(work, 'secret') });
+  hook.close();
+
+  console.log('\n| path | events/s | note |\n| --- | ---: | --- |');
+  for (const [name, rate, note] of rows) console.log(`| ${name} | ${rate} | ${note} |`);
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(work, { recursive: true, force: true }));

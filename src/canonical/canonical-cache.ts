@@ -1,0 +1,46 @@
+import type { JsonValue } from './canonical-json.js';
+
+/** What canonicalising one raw message produced, so a repeat costs a lookup. */
+export interface CachedCanonical {
+  readonly value: JsonValue;
+  readonly unknownFields: number;
+  readonly unknownTypes: ReadonlyArray<readonly [string, number]>;
+  readonly redactedFields: number;
+}
+
+/**
+ * Canonical forms by raw message text, for the agent's repeated checks of a
+ * proxy whose resources mostly did not change. Entries not used during the
+ * last check are dropped by `sweep`, so the cache never outgrows one dump.
+ * Cached values are shared: callers must not mutate them.
+ */
+export class CanonicalCache {
+  private entries = new Map<string, CachedCanonical>();
+  private used = new Set<string>();
+  hits = 0;
+  misses = 0;
+
+  get(key: string): CachedCanonical | undefined {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.hits++;
+      this.used.add(key);
+    } else this.misses++;
+    return entry;
+  }
+
+  set(key: string, entry: CachedCanonical): void {
+    this.entries.set(key, entry);
+    this.used.add(key);
+  }
+
+  /** Forgets what the last check did not use. */
+  sweep(): void {
+    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    this.used = new Set();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

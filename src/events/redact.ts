@@ -1,0 +1,44 @@
+import type { FieldChange } from './event.js';
+
+export const REDACTED = '"[REDACTED]"';
+
+/**
+ * Field names whose values never leave the node: TLS keys, passwords, tokens,
+ * and the inline data sources Envoy uses for secrets.
+ */
+const SECRET_KEY = /(private_?key|password|passphrase|secret|token|api_?key|authorization|credential|inline_bytes|inline_string|hmac|session_ticket_keys)/i;
+
+export function isSecretPath(path: string): boolean {
+  return path.split('/').some((segment) => SECRET_KEY.test(segment));
+}
+
+function redactValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, SECRET_KEY.test(key) ? '[REDACTED]' : redactValue(child)]));
+  }
+  return value;
+}
+
+/** Redacts one side of a change: the whole value on a secret path, secret keys inside an object otherwise. */
+function redactSide(path: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (isSecretPath(path)) return REDACTED;
+  try {
+    return JSON.stringify(redactValue(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
+export function redactChanges(changes: readonly FieldChange[]): FieldChange[] {
+  return changes.map((change) => {
+    const declared = redactSide(change.path, change.declared);
+    const live = redactSide(change.path, change.live);
+    return {
+      path: change.path,
+      ...(declared === undefined ? {} : { declared }),
+      ...(live === undefined ? {} : { live }),
+    };
+  });
+}

@@ -1,0 +1,408 @@
+import { EventEmitter } from 'node:events';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { DriftError, ErrorCodes } from '../errors.js';
+import { createEvent, type DriftEvent, type EventInput, type ProxyIdentity } from '../events/event.js';
+import { signCheckpoint } from './checkpoint.js';
+import type { CursorStore } from './cursor-store.js';
+import { encodeRecord, GENESIS_HASH, readRecordLine, type JournalRecord } from './record.js';
+import { ANCHOR_FILE, journalDir, listSegments, segmentName, type Anchor, type SegmentFile } from './segments.js';
+
+export interface JournalOptions {
+  readonly dataDir: string;
+  /** A segment is closed and a new one started once it reaches this size. */
+  readonly segmentBytes?: number;
+  /** Total size bound; the oldest segments are dropped past it. */
+  readonly maxBytes?: number;
+  /** Sign the head every `every` records with this Ed25519 key. */
+  readonly checkpoint?: { readonly every: number; readonly privateKey: KeyObject };
+  readonly proxy?: ProxyIdentity;
+  /** Cursors of the sinks that read this journal, consulted before dropping a segment. */
+  readonly cursors?: CursorStore;
+  readonly sinkNames?: readonly string[];
+}
+
+export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+interface Pending {
+  readonly event: DriftEvent;
+  readonly resolve: (record: JournalRecord) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface OpenSegment extends SegmentFile {
+  size: number;
+}
+
+/**
+ * The append-only, hash-chained, segmented journal. An event counts as
+ * emitted only once `append` resolves: its record is written and fdatasync'd.
+ * Appends that arrive while a sync is running are written together in the
+ * next one (group commit). Emits `commit` with the last committed sequence,
+ * and `failure` for a background failure (a gap event that could not be written).
+ */
+export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftError] }> {
+  readonly dir: string;
+  readonly #options: JournalOptions;
+  readonly #segmentBytes: number;
+  readonly #maxBytes: number;
+  #segments: OpenSegment[] = [];
+  #handle: FileHandle | undefined;
+  #seq = 0;
+  #hash = GENESIS_HASH;
+  #lastCheckpointSeq = 0;
+  #pending: Pending[] = [];
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #lockPath: string;
+
+  private constructor(options: JournalOptions) {
+    super();
+    // every sink runner waits on `commit`; their number is the number of sinks
+    this.setMaxListeners(0);
+    this.#options = options;
+    this.dir = journalDir(options.dataDir);
+    this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#lockPath = join(this.dir, 'lock');
+  }
+
+  static async open(options: JournalOptions): Promise<Journal> {
+    const journal = new Journal(options);
+    try {
+      mkdirSync(journal.dir, { recursive: true });
+      journal.#lock();
+      journal.#recover();
+      const last = journal.#segments.at(-1);
+      if (!last) await journal.#startSegment(journal.#seq + 1);
+      else journal.#handle = await open(last.path, 'a');
+    } catch (error) {
+      journal.#unlock();
+      if (error instanceof DriftError) throw error;
+      throw new DriftError(ErrorCodes.JOURNAL_IO, `${journal.dir}: ${(error as Error).message}`, { cause: error });
+    }
+    return journal;
+  }
+
+  /** Sequence number of the last record synced to disk. */
+  get committedSeq(): number {
+    return this.#seq;
+  }
+
+  get headHash(): string {
+    return this.#hash;
+  }
+
+  /** The segment files, oldest first (a copy). */
+  segments(): readonly SegmentFile[] {
+    return this.#segments.map(({ firstSeq, path }) => ({ firstSeq, path }));
+  }
+
+  get sizeBytes(): number {
+    return this.#segments.reduce((total, s) => total + s.size, 0);
+  }
+
+  /** Appends an event; resolves once its record is on disk. */
+  append(event: DriftEvent): Promise<JournalRecord> {
+    if (this.#closed) return Promise.reject(new DriftError(ErrorCodes.JOURNAL_CLOSED, `${this.dir}: journal is closed`));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ event, resolve, reject });
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing) return;
+    this.#flushing = this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+      // an append that came after the loop's last look but before this callback
+      if (this.#pending.length > 0) this.#scheduleFlush();
+    });
+  }
+
+  async #idle(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /** Builds an event with this journal's proxy identity and appends it. */
+  add(input: EventInput): Promise<JournalRecord> {
+    let event: DriftEvent;
+    try {
+      event = createEvent(input, this.#options.proxy);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.append(event);
+  }
+
+  /** Signs the head now when a key is configured and anything was written since the last checkpoint. */
+  async checkpoint(): Promise<void> {
+    await this.#idle();
+    if (this.#closed || !this.#options.checkpoint || this.#seq <= this.#lastCheckpointSeq) return;
+    await this.append(this.#checkpointEvent(this.#seq, this.#hash));
+  }
+
+  /** Signs the head (see checkpoint), then closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.checkpoint().catch((error: unknown) => this.emit('failure', error as DriftError));
+    this.#closed = true;
+    await this.#idle();
+    await this.#handle?.close();
+    this.#handle = undefined;
+    this.#unlock();
+  }
+
+  async #flushLoop(): Promise<void> {
+    await Promise.resolve();
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      try {
+        const records = await this.#write(batch.map((p) => p.event));
+        batch.forEach((p, index) => p.resolve(records[index] as JournalRecord));
+        this.emit('commit', this.#seq);
+      } catch (error) {
+        const failure = error instanceof DriftError ? error : new DriftError(ErrorCodes.JOURNAL_IO, `${this.dir}: ${(error as Error).message}`, { cause: error });
+        batch.forEach((p) => p.reject(failure));
+        continue;
+      }
+      try {
+        await this.#rollAndPrune();
+      } catch (error) {
+        this.emit('failure', new DriftError(ErrorCodes.JOURNAL_IO, `${this.dir}: ${(error as Error).message}`, { cause: error }));
+      }
+    }
+  }
+
+  async #write(events: readonly DriftEvent[]): Promise<JournalRecord[]> {
+    const handle = this.#handle;
+    const segment = this.#segments.at(-1);
+    if (!handle || !segment) throw new DriftError(ErrorCodes.JOURNAL_CLOSED, `${this.dir}: journal is closed`);
+    const records: JournalRecord[] = [];
+    const lines: string[] = [];
+    let seq = this.#seq;
+    let hash = this.#hash;
+    let lastCheckpoint = this.#lastCheckpointSeq;
+    let lastCheckpointWritten = false;
+    const push = (event: DriftEvent): void => {
+      const encoded = encodeRecord(++seq, hash, event);
+      hash = encoded.record.hash;
+      records.push(encoded.record);
+      lines.push(encoded.line);
+    };
+    for (const event of events) push(event);
+    const checkpoint = this.#options.checkpoint;
+    if (checkpoint && seq - lastCheckpoint >= checkpoint.every && events.every((e) => e.type !== 'audit.checkpoint')) {
+      push(this.#checkpointEvent(seq, hash));
+      lastCheckpoint = seq;
+      lastCheckpointWritten = true;
+    }
+    if (!lastCheckpointWritten && events.some((e) => e.type === 'audit.checkpoint')) lastCheckpoint = seq;
+    const bytes = Buffer.from(lines.join(''));
+    try {
+      await handle.write(bytes, 0, bytes.length, null);
+      await handle.datasync();
+    } catch (error) {
+      await handle.truncate(segment.size).catch(() => undefined);
+      throw error;
+    }
+    segment.size += bytes.length;
+    this.#seq = seq;
+    this.#hash = hash;
+    this.#lastCheckpointSeq = lastCheckpoint;
+    return records;
+  }
+
+  #checkpointEvent(seq: number, hash: string): DriftEvent {
+    const key = this.#options.checkpoint?.privateKey;
+    if (!key) throw new DriftError(ErrorCodes.CHECKPOINT_KEY, 'no checkpoint key configured');
+    return createEvent(
+      { type: 'audit.checkpoint', severity: 'info', message: `journal head ${seq} signed`, checkpoint: signCheckpoint(key, seq, hash) },
+      this.#options.proxy,
+    );
+  }
+
+  async #rollAndPrune(): Promise<void> {
+    const active = this.#segments.at(-1);
+    if (active && active.size >= this.#segmentBytes && !this.#closed) {
+      await this.#handle?.close();
+      this.#handle = undefined;
+      await this.#startSegment(this.#seq + 1);
+    }
+    while (this.sizeBytes > this.#maxBytes && this.#segments.length > 1) {
+      const { gaps, lastRecord } = this.#planDrop();
+      // The gap events are on disk before the records they describe are gone: a crash in between repeats them, never loses them.
+      if (gaps.length > 0) {
+        await this.#write(gaps.map((gap) => createEvent(gap, this.#options.proxy)));
+        this.emit('commit', this.#seq);
+      }
+      if (lastRecord) writeAnchor(this.dir, { seq: lastRecord.seq, hash: lastRecord.hash });
+      unlinkSync((this.#segments[0] as OpenSegment).path);
+      syncDir(this.dir);
+      this.#segments.shift();
+    }
+  }
+
+  /** What dropping the oldest segment loses: one delivery.gap event per sink that has not delivered all of it. */
+  #planDrop(): { gaps: EventInput[]; lastRecord: JournalRecord | undefined } {
+    const [oldest, next] = this.#segments as [OpenSegment, OpenSegment];
+    const lastSeq = next.firstSeq - 1;
+    const records = readSegment(oldest.path).records;
+    const lastRecord = records.at(-1);
+    const gaps: EventInput[] = [];
+    for (const sink of this.#options.sinkNames ?? []) {
+      const cursor = this.#options.cursors?.get(sink) ?? 0;
+      if (cursor >= lastSeq) continue;
+      const lost = records.filter((r) => r.seq > cursor);
+      const first = lost[0];
+      const last = lost.at(-1);
+      if (!first || !last) continue;
+      const countByType: Record<string, number> = {};
+      for (const r of lost) countByType[r.event.type] = (countByType[r.event.type] ?? 0) + 1;
+      gaps.push({
+        type: 'delivery.gap',
+        severity: 'high',
+        message: `sink ${sink} lost ${lost.length} records (seq ${first.seq}-${last.seq}): the journal size bound dropped them before delivery`,
+        gap: {
+          sink,
+          firstSeq: first.seq,
+          lastSeq: last.seq,
+          count: lost.length,
+          firstTime: first.event.time,
+          lastTime: last.event.time,
+          firstEventId: first.event.id,
+          lastEventId: last.event.id,
+          countByType,
+        },
+      });
+    }
+    return { gaps, lastRecord };
+  }
+
+  async #startSegment(firstSeq: number): Promise<void> {
+    const path = join(this.dir, segmentName(firstSeq));
+    this.#handle = await open(path, 'a');
+    syncDir(this.dir);
+    this.#segments.push({ firstSeq, path, size: 0 });
+  }
+
+  /**
+   * Rebuilds the head from disk. Only bytes after the last newline are cut: a
+   * torn write that was never acknowledged. A complete but damaged record is
+   * left in place for `audit verify` to report; the chain continues after it.
+   */
+  #recover(): void {
+    this.#segments = listSegments(this.dir).map((s) => ({ ...s, size: statSync(s.path).size }));
+    // A drop interrupted after the anchor was written: the segment it covers goes now.
+    const dropped = readAnchor(this.dir);
+    while (dropped && this.#segments.length > 1 && (this.#segments[1] as OpenSegment).firstSeq - 1 <= dropped.seq) {
+      unlinkSync((this.#segments.shift() as OpenSegment).path);
+      syncDir(this.dir);
+    }
+    const lastSegment = this.#segments.at(-1);
+    if (lastSegment) {
+      const text = readFileSync(lastSegment.path);
+      const complete = text.lastIndexOf(0x0a) + 1;
+      if (complete < text.length) {
+        const fd = openSync(lastSegment.path, 'r+');
+        try {
+          ftruncateSync(fd, complete);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        lastSegment.size = complete;
+      }
+    }
+    for (let index = this.#segments.length - 1; index >= 0; index--) {
+      const last = readSegment((this.#segments[index] as OpenSegment).path).records.at(-1);
+      if (last) {
+        this.#seq = last.seq;
+        this.#hash = last.hash;
+        this.#lastCheckpointSeq = last.seq;
+        return;
+      }
+    }
+    const anchor = readAnchor(this.dir);
+    if (anchor) {
+      this.#seq = anchor.seq;
+      this.#hash = anchor.hash;
+      this.#lastCheckpointSeq = anchor.seq;
+    } else if (lastSegment) {
+      this.#seq = (this.#segments[0] as OpenSegment).firstSeq - 1;
+    }
+  }
+
+  #lock(): void {
+    try {
+      const holder = Number(readFileSync(this.#lockPath, 'utf8'));
+      if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new DriftError(ErrorCodes.JOURNAL_LOCKED, `${this.dir}: journal is in use by process ${holder}`);
+      }
+    } catch (error) {
+      if (error instanceof DriftError) throw error;
+    }
+    writeFileSync(this.#lockPath, String(process.pid));
+  }
+
+  #unlock(): void {
+    try {
+      if (readFileSync(this.#lockPath, 'utf8') === String(process.pid)) unlinkSync(this.#lockPath);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the complete records of a segment without checking hashes (verification is `audit verify`'s job). */
+export function readSegment(path: string): { records: JournalRecord[] } {
+  const text = readFileSync(path, 'utf8');
+  const records: JournalRecord[] = [];
+  let start = 0;
+  for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+    const record = readRecordLine(text.slice(start, end));
+    if (record) records.push(record);
+    start = end + 1;
+  }
+  return { records };
+}
+
+export function readAnchor(dir: string): Anchor | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, ANCHOR_FILE), 'utf8')) as Anchor;
+    return typeof parsed.seq === 'number' && typeof parsed.hash === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAnchor(dir: string, anchor: Anchor): void {
+  const path = join(dir, ANCHOR_FILE);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(anchor)}\n`);
+  const fd = openSync(`${path}.tmp`, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(`${path}.tmp`, path);
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+

@@ -1,0 +1,35 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { CanonicalCache } from '../../src/canonical/canonical-cache.js';
+import { liveStateFromDump } from '../../src/envoy-admin/live-state.js';
+import { envoyRegistry } from '../../src/proto/envoy-registry.js';
+import { corpusFiles } from '../helpers/corpus.js';
+
+const registry = envoyRegistry();
+const dumpText = readFileSync(corpusFiles('config_dump').find((f) => f.includes('istio_proxyconfig'))!, 'utf8');
+
+t.test('a repeated dump is served from the cache with identical hashes', async (t) => {
+  const cache = new CanonicalCache();
+  const first = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache);
+  t.equal(cache.hits, 0);
+  const misses = cache.misses;
+  const second = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache);
+  t.equal(cache.hits, misses, 'every message of the second dump was a hit');
+  t.same([...second.set.resources.values()].map((r) => [r.key, r.hash]), [...first.set.resources.values()].map((r) => [r.key, r.hash]));
+  t.same(second.set.stats, first.set.stats, 'unknown-field counts survive the cache');
+  t.same(liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry).set.resources, first.set.resources, 'the same as without a cache');
+});
+
+t.test('a changed resource misses, and sweep forgets what the last check did not use', async (t) => {
+  const cache = new CanonicalCache();
+  liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache);
+  cache.sweep();
+  const size = cache.size;
+  const changed = dumpText.replace('"connect_timeout": "0.250s"', '"connect_timeout": "0.300s"');
+  t.not(changed, dumpText, 'the fixture has a connect_timeout to change');
+  const missesBefore = cache.misses;
+  liveStateFromDump({ dump: JSON.parse(changed), admin: 'a' }, registry, cache);
+  t.ok(cache.misses > missesBefore, 'the changed cluster was canonicalised again');
+  cache.sweep();
+  t.equal(cache.size, size, 'the old form of the changed cluster was dropped');
+});

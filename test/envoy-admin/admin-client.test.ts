@@ -1,0 +1,101 @@
+import t from 'tap';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { parseAdminAddress } from '../../src/envoy-admin/admin-address.js';
+import { AdminClient } from '../../src/envoy-admin/admin-client.js';
+import { startEnvoy } from '../helpers/envoy.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function serve(t: { teardown(fn: () => unknown): void }, handler: Handler, listenOn?: string): Promise<string> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => (listenOn ? server.listen(listenOn, resolve) : server.listen(0, '127.0.0.1', resolve)));
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return listenOn ? `unix:${listenOn}` : `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function client(address: string, options: { timeoutMs?: number; maxBytes?: number } = {}): AdminClient {
+  const parsed = parseAdminAddress(address);
+  if (!parsed.ok) throw parsed.error;
+  return new AdminClient(parsed.value, options);
+}
+
+t.test('admin addresses', async (t) => {
+  t.match(parseAdminAddress('127.0.0.1:9901'), { ok: true, value: { origin: 'http://127.0.0.1:9901' } });
+  t.match(parseAdminAddress('http://[::1]:9901'), { ok: true, value: { origin: 'http://[::1]:9901' } });
+  t.match(parseAdminAddress('unix:/run/envoy/admin.sock'), { ok: true, value: { socketPath: '/run/envoy/admin.sock' } });
+  t.match(parseAdminAddress('unix:'), { ok: false, error: { code: 'ED_USAGE' } });
+  t.match(parseAdminAddress('ftp://x:1'), { ok: false, error: { code: 'ED_USAGE' } });
+  t.match(parseAdminAddress('http://127.0.0.1:9901/config_dump'), { ok: false, error: { code: 'ED_USAGE', message: /without a path/ } });
+});
+
+t.test('reads JSON from a real Envoy over a unix socket', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-sock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const envoy = await startEnvoy({ config: { admin: { address: { pipe: { path: join(dir, 'admin.sock') } } } } });
+  t.teardown(() => envoy.stop());
+  t.equal(envoy.admin, `unix:${join(dir, 'admin.sock')}`);
+  const admin = client(envoy.admin);
+  t.teardown(() => admin.close());
+  const info = (await admin.serverInfo()) as { state: string };
+  t.equal(info.state, 'LIVE');
+  const dump = (await admin.configDump({ mask: 'bootstrap.admin' })) as { configs: Array<{ bootstrap?: { admin?: unknown } }> };
+  t.same(dump.configs[0]?.bootstrap, { admin: { address: { pipe: { path: join(dir, 'admin.sock') } } } }, 'mask trims the dump');
+});
+
+t.test('an HTML answer is one clear error', async (t) => {
+  const address = await serve(t, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>proxy login</body></html>'));
+  const admin = client(address);
+  t.teardown(() => admin.close());
+  await t.rejects(admin.configDump(), { code: 'ED_ADMIN_BAD_RESPONSE', message: /\/config_dump: expected JSON, got an HTML page/ });
+});
+
+t.test('a truncated dump is one clear error', async (t) => {
+  const address = await serve(t, (_req, res) => res.writeHead(200).end('{"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.Boot'));
+  const admin = client(address);
+  t.teardown(() => admin.close());
+  await t.rejects(admin.configDump(), { code: 'ED_ADMIN_BAD_RESPONSE', message: /malformed or truncated JSON/ });
+});
+
+t.test('an HTTP error status names the status', async (t) => {
+  const address = await serve(t, (_req, res) => res.writeHead(503).end('service unavailable\n'));
+  const admin = client(address);
+  t.teardown(() => admin.close());
+  await t.rejects(admin.runtime(), { code: 'ED_ADMIN_HTTP_STATUS', message: /\/runtime: HTTP 503 \(service unavailable\)/ });
+});
+
+t.test('a response over the size limit is refused, not buffered', async (t) => {
+  const address = await serve(t, (_req, res) => {
+    res.writeHead(200);
+    res.end(`{"configs": [${'"x",'.repeat(10_000)}"x"]}`);
+  });
+  const admin = client(address, { maxBytes: 1024 });
+  t.teardown(() => admin.close());
+  await t.rejects(admin.configDump(), { code: 'ED_ADMIN_TOO_LARGE' });
+});
+
+t.test('an admin that never answers times out', async (t) => {
+  const address = await serve(t, () => undefined);
+  const admin = client(address, { timeoutMs: 200 });
+  t.teardown(() => admin.close());
+  await t.rejects(admin.serverInfo(), { code: 'ED_ADMIN_TIMEOUT', message: /no answer within 200 ms/ });
+});
+
+t.test('an unreachable admin is one clear error', async (t) => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const refused = client(`http://127.0.0.1:${port}`, { timeoutMs: 2000 });
+  t.teardown(() => refused.close());
+  await t.rejects(refused.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ECONNREFUSED\)/ });
+
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-none-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = client(`unix:${join(dir, 'missing.sock')}`);
+  t.teardown(() => missing.close());
+  await t.rejects(missing.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ENOENT\)/ });
+});
