@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
+import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
 
@@ -213,11 +214,13 @@ t.test('no secret value reaches the rendering: Secrets are referenced, mounted a
   t.notOk(container(spec, 'envoy').volumeMounts?.some((m) => m.name.startsWith('envoy-drift-sink-')), 'Envoy does not see SIEM credentials');
   const agentConfig = parse(configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as { sinks: Array<Record<string, unknown>> };
   t.match(agentConfig.sinks.find((s) => s.name === 'splunk'), { type: 'splunk_hec', tokenFile: '/var/run/secrets/envoy-drift/splunk/token' });
+  t.doesNotThrow(() => parseSinksConfig(agentConfig.sinks, 'config.yaml sinks'), "the agent's own sink schema accepts the rendered sinks");
 
   // An inline credential is refused before anything renders, wherever it sits in a sink's settings.
   for (const [path, key] of [
     ['agent.sinks[0].settings.hecToken', 'hecToken'],
     ['agent.sinks[2].settings.auth.password', 'password'],
+    ['agent.sinks[2].settings.password', 'password'],
     ['agent.extraConfig.webhook.apiKey', 'apiKey'],
   ] as const) {
     const run = helm(['template', 'edge', chartDir, '--values', ciValues('full'), '--set', `${path}=${sentinel}`]);
@@ -361,6 +364,13 @@ t.test('a team chart adds the sidecar with the envoy-drift.sidecar.* templates',
   t.equal(flag(container(loopback, 'envoy-drift'), 'admin'), '127.0.0.1:19000');
   t.notOk(loopback.volumes.some((v) => v.name === 'envoy-drift-admin'), 'no admin socket volume');
   t.notOk(loopback.containers.some((c) => c.volumeMounts?.some((m) => m.name === 'envoy-drift-admin')), 'and no mount of it');
+});
+
+t.test("the values schema offers exactly the agent's sink types", async (t) => {
+  const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as {
+    properties: { agent: { properties: { sinks: { items: { properties: { type: { enum: string[] } } } } } } };
+  };
+  t.same(schema.properties.agent.properties.sinks.items.properties.type.enum, sinksSchema.items.properties.type.enum);
 });
 
 t.test('versions: the agent image is the chart appVersion, Envoy is the release the tests run', async (t) => {
