@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
+import { parseJournalConfig } from '../../src/journal/journal-config.js';
 import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
@@ -34,7 +35,7 @@ interface Volume {
   name: string;
   configMap?: { name: string };
   secret?: { secretName: string; defaultMode?: number };
-  emptyDir?: Record<string, unknown>;
+  emptyDir?: { sizeLimit?: string };
   persistentVolumeClaim?: { claimName: string };
 }
 interface PodSpec {
@@ -159,6 +160,21 @@ t.test('the access proxy runs Envoy with the envoy-drift sidecar beside it', asy
   t.equal(spec.volumes.find((v) => v.name === 'envoy-drift-token')?.secret?.secretName, 'edge-envoy-drift-token');
 });
 
+t.test("the journal's bound fits its volume, in the agent's own journal schema", async (t) => {
+  for (const values of ['minimal', 'full'] as const) {
+    const { manifests } = render({ valuesFiles: [ciValues(values)] });
+    const config = parse(configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as { journal: unknown };
+    const journal = parseJournalConfig(config.journal, 'config.yaml journal');
+    const sizeLimit = /^(\d+)Mi$/.exec(podSpec(manifests).volumes.find((v) => v.name === 'envoy-drift-data')?.emptyDir?.sizeLimit ?? '');
+    t.ok(sizeLimit, `${values}: the journal is on an emptyDir with a size limit`);
+    t.ok(Number(sizeLimit?.[1]) * 1024 * 1024 >= 2 * (journal.maxBytes ?? Infinity), `${values}: the limit holds twice maxBytes (${journal.maxBytes})`);
+  }
+  const spec = podSpec(render({ valuesFiles: [ciValues('full')] }).manifests);
+  const keyMount = container(spec, 'envoy-drift').volumeMounts?.find((m) => m.name === 'envoy-drift-journal-key');
+  t.match(keyMount, { mountPath: '/var/run/secrets/envoy-drift-journal', readOnly: true }, 'the checkpoint key is a mounted Secret');
+  t.equal(spec.volumes.find((v) => v.name === 'envoy-drift-journal-key')?.secret?.secretName, 'envoy-drift-journal-signing');
+});
+
 t.test('the probes point at the agent endpoint, which listens where the kubelet reaches it', async (t) => {
   const { manifests } = render({ valuesFiles: [ciValues('minimal')] });
   const agent = container(podSpec(manifests), 'envoy-drift');
@@ -239,6 +255,7 @@ t.test('the values schema refuses bad values files with a message naming the key
     ['bad enum', 'agent:\n  remediation: fix\n', /at '\/agent\/remediation': value must be one of 'observe', 'revert', 'approve'/],
     ['bad duration', 'agent:\n  interval: soon\n', /at '\/agent\/interval'/],
     ['unknown sink type', 'agent:\n  sinks:\n    - name: x\n      type: kafka\n', /at '\/agent\/sinks\/0\/type'/],
+    ['chart-owned agent config', 'agent:\n  extraConfig:\n    journal:\n      maxBytes: 1\n', /at '\/agent\/extraConfig\/journal': value must be 'set through agent.sinks and agent.journal'/],
     ['unknown top-level key', 'sidecar:\n  enabled: true\n', /additional properties 'sidecar' not allowed/],
     ['selector label', 'proxy:\n  podLabels:\n    app.kubernetes.io/instance: other\n', /podLabels\/app\.kubernetes\.io~1instance': value must be 'not settable: the chart sets this label itself'/],
   ];
@@ -263,6 +280,7 @@ t.test('the chart refuses what the schema cannot express, in one line naming the
   t.match(renderFailure({ setJson: ['proxy.enabled=false'] }), /declared: without the proxy .* set declared\.files or declared\.existingConfigMap/);
   t.match(renderFailure({ setJson: ['agent.adminAddress="127.0.0.1:9901"'] }), /agent\.adminAddress: the chart's own proxy puts Envoy's admin on a unix socket/);
   t.match(renderFailure({ setJson: ['declared.files={"bootstrap.yaml":"{}"}'] }), /declared\.files: bootstrap\.yaml is the proxy's own bootstrap/);
+  t.match(renderFailure({ setJson: ['agent.journal.checkpoint={"every":100,"keySecret":"","key":"key.pem"}'] }), /agent\.journal\.checkpoint\.keySecret: required/);
   t.match(renderFailure({ setJson: ['proxy.preStopSleepSeconds=30'] }), /proxy\.preStopSleepSeconds: must be shorter than proxy\.terminationGracePeriodSeconds/);
 });
 

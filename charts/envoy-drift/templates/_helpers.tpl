@@ -93,14 +93,20 @@ app.kubernetes.io/part-of: envoy-drift
 {{- end -}}
 {{- end -}}
 
-{{/* The agent config file: the sinks and whatever else extraConfig holds. */}}
+{{/* The agent config file: the sinks, the journal and whatever else extraConfig holds. */}}
 {{- define "envoy-drift.agentConfig" -}}
 {{- $sinks := list -}}
 {{- range .Values.agent.sinks -}}
 {{- $sink := merge (dict "name" .name "type" .type) (deepCopy (.settings | default dict)) -}}
 {{- $sinks = append $sinks $sink -}}
 {{- end -}}
-{{- $config := merge (dict "sinks" $sinks) (deepCopy .Values.agent.extraConfig) -}}
+{{- $journal := dict "maxBytes" (int64 .Values.agent.journal.maxBytes) -}}
+{{- with .Values.agent.journal.checkpoint -}}
+{{- if .every -}}
+{{- $_ := set $journal "checkpoint" (dict "every" (int64 .every) "keyFile" (printf "%s/key.pem" (include "envoy-drift.paths.journalKey" $))) -}}
+{{- end -}}
+{{- end -}}
+{{- $config := merge (dict "sinks" $sinks "journal" $journal) (deepCopy .Values.agent.extraConfig) -}}
 {{- toYaml $config -}}
 {{- end -}}
 
@@ -124,6 +130,9 @@ app.kubernetes.io/part-of: envoy-drift
 {{- end -}}
 {{- if and .Values.proxy.enabled (not (hasPrefix "unix:" .Values.agent.adminAddress)) -}}
 {{- fail "agent.adminAddress: the chart's own proxy puts Envoy's admin on a unix socket; give unix:<path>" -}}
+{{- end -}}
+{{- if and .Values.agent.journal.checkpoint.every (not .Values.agent.journal.checkpoint.keySecret) -}}
+{{- fail "agent.journal.checkpoint.keySecret: required when agent.journal.checkpoint.every is set" -}}
 {{- end -}}
 {{- if and .Values.proxy.enabled (not .Values.declared.existingConfigMap) (hasKey .Values.declared.files "bootstrap.yaml") -}}
 {{- fail "declared.files: bootstrap.yaml is the proxy's own bootstrap in the declared snapshot; give your file another name" -}}

@@ -20,6 +20,7 @@ Volume names start with envoy-drift- so that they never clash with yours.
 {{- define "envoy-drift.paths.data" -}}/var/lib/envoy-drift{{- end -}}
 {{- define "envoy-drift.paths.token" -}}/var/run/secrets/envoy-drift-agent{{- end -}}
 {{- define "envoy-drift.paths.sinkSecrets" -}}/var/run/secrets/envoy-drift{{- end -}}
+{{- define "envoy-drift.paths.journalKey" -}}/var/run/secrets/envoy-drift-journal{{- end -}}
 
 {{/* The agent container, as one item of a pod's containers list. */}}
 {{- define "envoy-drift.sidecar.container" -}}
@@ -88,6 +89,11 @@ Volume names start with envoy-drift- so that they never clash with yours.
       readOnly: true
     - name: envoy-drift-data
       mountPath: {{ include "envoy-drift.paths.data" . }}
+    {{- if $agent.journal.checkpoint.every }}
+    - name: envoy-drift-journal-key
+      mountPath: {{ include "envoy-drift.paths.journalKey" . }}
+      readOnly: true
+    {{- end }}
     - name: envoy-drift-tmp
       mountPath: /tmp
     {{- range $agent.sinks }}
@@ -131,8 +137,18 @@ Volume names start with envoy-drift- so that they never clash with yours.
     claimName: {{ $agent.journal.existingClaim }}
   {{- else }}
   emptyDir:
-    sizeLimit: {{ $agent.journal.sizeLimit }}
+    # Twice journal.maxBytes, rounded up to MiB: room for the cursors, dead letters and a segment in rotation.
+    sizeLimit: {{ div (add (mul (int64 $agent.journal.maxBytes) 2) 1048575) 1048576 }}Mi
   {{- end }}
+{{- if $agent.journal.checkpoint.every }}
+- name: envoy-drift-journal-key
+  secret:
+    secretName: {{ $agent.journal.checkpoint.keySecret }}
+    items:
+      - key: {{ $agent.journal.checkpoint.key }}
+        path: key.pem
+    defaultMode: 292
+{{- end }}
 - name: envoy-drift-tmp
   emptyDir:
     sizeLimit: 64Mi
