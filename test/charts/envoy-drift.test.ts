@@ -1,11 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import { parse } from 'yaml';
 import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
 import { parseJournalConfig } from '../../src/journal/journal-config.js';
 import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
+import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
 
@@ -333,7 +335,15 @@ t.test('metrics: the ServiceMonitor scrapes the agent endpoint, and the Promethe
   t.notMatch(proxyService.metadata.labels, monitor.spec.selector.matchLabels, 'and is not scraped');
   const rule = find(manifests, 'PrometheusRule') as unknown as { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } };
   const alerts = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
-  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
+  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftSinkFailing', 'EnvoyDriftSinkBehind', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
+
+  // The sink alerts read the metrics that the sink runners register.
+  const registry = new Registry();
+  new SinkTelemetry(registry);
+  const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+  const used = rule.spec.groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\b(envoydrift_sink_[a-z_]+)/g)].map((m) => m[1])));
+  t.ok(used.length >= 2, `sink metrics used: ${used.join(', ')}`);
+  for (const name of used) t.ok(registered.has(name ?? ''), `${name} is a metric the agent registers`);
 });
 
 t.test('the PodDisruptionBudget covers the proxy pods', async (t) => {
