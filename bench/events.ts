@@ -12,6 +12,7 @@ import { createEvent } from '../src/events/event.js';
 import { Journal } from '../src/journal/journal.js';
 import type { SinkConfig } from '../src/sinks/sink-config.js';
 import { BulkServer } from '../test/helpers/bulk-server.js';
+import { makePki } from '../test/helpers/certs.js';
 import { Rsyslog } from '../test/helpers/rsyslog.js';
 import { SplunkHecServer } from '../test/helpers/splunk-hec-server.js';
 import { driftInput } from '../test/helpers/records.js';
@@ -106,6 +107,19 @@ async function main(): Promise<void> {
     const rsyslog = await Rsyslog.start({ dir: mkdtempSync(join(work, 'rsyslog-')) });
     await sinkBench('syslog TCP -> rsyslog (CEF, confirmed per batch)', { name: 'syslog', type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port: rsyslog.port });
     await rsyslog.stop();
+    const pki = makePki(mkdtempSync(join(work, 'pki-')));
+    const tls = await Rsyslog.start({ dir: mkdtempSync(join(work, 'rsyslog-')), tls: { pki, requireClientCert: true } });
+    await sinkBench('syslog TLS + client cert -> rsyslog (CEF, confirmed per batch)', {
+      name: 'syslog-tls',
+      type: 'syslog',
+      protocol: 'tls',
+      host: '127.0.0.1',
+      port: tls.port,
+      caFile: pki.caCert,
+      certFile: pki.clientCert,
+      keyFile: pki.clientKey,
+    });
+    await tls.stop();
   } catch (error) {
     console.log(`syslog row skipped: ${(error as Error).message}`);
   }

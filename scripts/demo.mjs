@@ -45,6 +45,61 @@ function stop({ child }) {
   });
 }
 
+async function waitFor(probe, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function startAgent(admin) {
+  const child = spawn(process.execPath, [cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, 'agent-data'), '--listen', '127.0.0.1:0', '--interval', '500ms', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`agent exited with ${code}: ${stderr}`)));
+    child.stderr.on('data', () => {
+      const match = /listening on (\S+)/.exec(stderr);
+      if (match) resolve({ child, endpoint: match[1] });
+    });
+  });
+}
+
+/** The agent's server-sent events. */
+async function subscribe(endpoint) {
+  const controller = new AbortController();
+  const response = await fetch(`${endpoint}/v1/events`, { signal: controller.signal });
+  const reader = response.body.getReader();
+  const seen = [];
+  let buffer = '';
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      buffer += Buffer.from(value).toString();
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+        buffer = buffer.slice(end + 2);
+        if (data) seen.push(JSON.parse(data.slice(6)));
+      }
+    }
+  })();
+  return {
+    async next(type) {
+      let found;
+      await waitFor(async () => (found = seen.find((e) => e.type === type)) !== undefined, `a ${type} event`);
+      return found;
+    },
+    close() {
+      controller.abort();
+      void pump;
+    },
+  };
+}
+
 function check(admin, expected, extra = []) {
   const result = spawnSync(process.execPath, [cli, 'check', '--admin', admin, '--declared', declared, ...extra], { stdio: 'inherit' });
   console.log(`(exit code ${result.status})`);
@@ -79,7 +134,31 @@ try {
   const json = spawnSync(process.execPath, [cli, 'check', '--admin', envoy.admin, '--declared', declared, '--format', 'json', '--service', 'payments'], { encoding: 'utf8' });
   const report = JSON.parse(json.stdout);
   console.log(JSON.stringify({ inSync: report.inSync, drift: report.drift.slice(0, 1) }, null, 2));
-  say('Demo complete: in sync was in sync, and every change was found and named.');
+  say('5. The sidecar agent beside the same Envoy: envoy-drift agent');
+  await stop(envoy);
+  envoy = await startEnvoy(declared);
+  const agent = await startAgent(envoy.admin);
+  try {
+    console.log(`agent endpoint ${agent.endpoint}; waiting for its first check`);
+    await waitFor(async () => (await fetch(`${agent.endpoint}/readyz`)).status === 200, 'the agent to be ready');
+    const events = await subscribe(agent.endpoint);
+    console.log('POST /runtime_modify?payments.feature_x.enabled=false on the proxy, by hand');
+    await fetch(`${envoy.admin}/runtime_modify?payments.feature_x.enabled=false`, { method: 'POST' });
+    const detected = await events.next('drift.detected');
+    console.log(`event ${detected.type}: ${detected.message} [finding ${detected.findingId}, attribution: ${detected.attribution?.source}]`);
+    const drift = await (await fetch(`${agent.endpoint}/v1/drift/_proxy`)).json();
+    console.log(`GET /v1/drift/_proxy: inSync=${drift.inSync}, ${drift.drift.map((d) => `${d.resourceType} ${d.name} ${d.paths.map((p) => `${p.path}=${JSON.stringify(p.live)}`).join(' ')}`).join('; ')}`);
+    console.log('Undoing it by hand');
+    await fetch(`${envoy.admin}/runtime_modify?payments.feature_x.enabled`, { method: 'POST' });
+    const resolved = await events.next('drift.resolved');
+    console.log(`event ${resolved.type}: ${resolved.message} [finding ${resolved.findingId}]`);
+    if (resolved.findingId !== detected.findingId) throw new Error('the resolved finding is not the detected one');
+    events.close();
+  } finally {
+    agent.child.kill('SIGTERM');
+    await new Promise((resolve) => agent.child.once('exit', resolve));
+  }
+  say('Demo complete: in sync was in sync, and every change was found, named and, by the agent, reported as it happened.');
 } catch (error) {
   console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

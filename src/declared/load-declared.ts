@@ -105,10 +105,13 @@ async function load(path: string, registry: EnvoyRegistry, maxBytes: number): Pr
       if (bootstrapSource) throw new DriftError(ErrorCodes.SCHEMA, `${display}: a second bootstrap (the first is ${bootstrapSource}); a declaration has at most one`);
       bootstrapSource = display;
       const parts = addBootstrap(builder, value, `${display}: `);
-      for (const reference of parts.xdsPaths) {
-        const nearby = join(dirname(file), basename(reference.path));
-        const target = existsSync(reference.path) ? reference.path : existsSync(nearby) ? nearby : undefined;
-        if (target && !loaded.has(target)) pending.push(target);
+      // A bootstrap given alone brings the xDS files it names, from beside it: never from
+      // the path it names, which is the proxy's own file and may be the drifted one.
+      if (!info.isDirectory()) {
+        for (const reference of parts.xdsPaths) {
+          const nearby = join(dirname(file), basename(reference.path));
+          if (existsSync(nearby) && !loaded.has(nearby)) pending.push(nearby);
+        }
       }
     } else {
       throw new DriftError(ErrorCodes.SCHEMA, `${display}: expected a bootstrap, an xDS resource file, a manifest or a lock file`);

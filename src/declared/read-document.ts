@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type ScalarTag } from 'yaml';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -32,6 +32,18 @@ export async function readDocument(path: string, maxBytes = DEFAULT_MAX_FILE_BYT
   return parseText(path, text);
 }
 
+/**
+ * Unquoted `y`, `yes`, `on` (and `n`, `no`, `off`, in yaml-cpp's spellings)
+ * are booleans to Envoy; to the YAML 1.2 core schema they are strings. Read
+ * them as Envoy does, or a runtime flag `enabled: on` would drift from itself.
+ */
+const envoyBooleans: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  test: /^(?:y|Y|yes|Yes|YES|on|On|ON|n|N|no|No|NO|off|Off|OFF)$/,
+  resolve: (text: string) => /^(?:y|Y|yes|Yes|YES|on|On|ON)$/.test(text),
+};
+
 export function parseText(path: string, text: string): Result<unknown> {
   if (text.trim() === '') return fail(new DriftError(ErrorCodes.PARSE, `${path}: the file is empty`));
   if (extname(path).toLowerCase() === '.json') {
@@ -41,8 +53,9 @@ export function parseText(path: string, text: string): Result<unknown> {
       return fail(new DriftError(ErrorCodes.PARSE, `${path}: invalid JSON (${(error as Error).message})`, { cause: error }));
     }
   }
-  // YAML 1.2 core schema, like Envoy's loader: no timestamps or sexagesimal numbers.
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true });
+  // YAML 1.2 core schema (no timestamps, no sexagesimal numbers), plus the
+  // boolean spellings Envoy's yaml-cpp loader reads as booleans (yes, on, y, …).
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true, customTags: [envoyBooleans] });
   const problem = document.errors[0];
   if (problem) {
     const position = problem.linePos?.[0];

@@ -3,7 +3,7 @@ import { isPlainObject } from '../canonical/canonical-json.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
-import { resourceKey } from '../resources/resource.js';
+import { resourceKey, type LiveCondition } from '../resources/resource.js';
 import { ResourceSetBuilder, type ResourceSet } from '../resources/resource-set.js';
 import type { AdminClient } from './admin-client.js';
 
@@ -138,6 +138,17 @@ function nameOfFailure(state: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** A resource the proxy holds but does not use yet, since `last_updated`. */
+function warming(type: 'cluster' | 'listener' | 'secret', name: string, state: Entry): LiveCondition {
+  return {
+    key: resourceKey(type, name),
+    state: 'warming',
+    details: `${type} is warming`,
+    ...(typeof state['last_updated'] === 'string' ? { since: state['last_updated'] } : {}),
+    ...(typeof state['version_info'] === 'string' ? { versionInfo: state['version_info'] } : {}),
+  };
+}
+
 function readClusters(builder: ResourceSetBuilder, config: Entry, at: string): void {
   entries(config, 'static_clusters').forEach((entry, j) => {
     builder.add('cluster', entry['cluster'], `${at}/static_clusters/${j}/cluster`);
@@ -148,13 +159,7 @@ function readClusters(builder: ResourceSetBuilder, config: Entry, at: string): v
   for (const entry of entries(config, 'dynamic_warming_clusters')) {
     const cluster = entry['cluster'];
     const name = isPlainObject(cluster) && typeof cluster['name'] === 'string' ? cluster['name'] : '?';
-    builder.condition({
-      key: resourceKey('cluster', name),
-      state: 'warming',
-      details: 'cluster is warming',
-      ...(typeof entry['last_updated'] === 'string' ? { since: entry['last_updated'] } : {}),
-      ...(typeof entry['version_info'] === 'string' ? { versionInfo: entry['version_info'] } : {}),
-    });
+    builder.condition(warming('cluster', name, entry));
   }
 }
 
@@ -168,16 +173,7 @@ function readListeners(builder: ResourceSetBuilder, config: Entry, at: string): 
     if (isPlainObject(active) && active['listener'] !== undefined) {
       builder.add('listener', active['listener'], `${at}/dynamic_listeners/${j}/active_state/listener`);
     }
-    const warming = entry['warming_state'];
-    if (isPlainObject(warming)) {
-      builder.condition({
-        key: resourceKey('listener', name),
-        state: 'warming',
-        details: 'listener is warming',
-        ...(typeof warming['last_updated'] === 'string' ? { since: warming['last_updated'] } : {}),
-        ...(typeof warming['version_info'] === 'string' ? { versionInfo: warming['version_info'] } : {}),
-      });
-    }
+    if (isPlainObject(entry['warming_state'])) builder.condition(warming('listener', name, entry['warming_state']));
     const failure = updateFailure(entry['error_state']);
     if (failure) builder.condition({ key: resourceKey('listener', name), state: 'rejected', ...failure });
   });
@@ -191,12 +187,7 @@ function readSecrets(builder: ResourceSetBuilder, config: Entry, at: string): vo
     readActive(builder, 'secret', entry, 'secret', `${at}/dynamic_active_secrets/${j}`);
   });
   for (const entry of entries(config, 'dynamic_warming_secrets')) {
-    builder.condition({
-      key: resourceKey('secret', String(entry['name'] ?? '?')),
-      state: 'warming',
-      details: 'secret is warming',
-      ...(typeof entry['last_updated'] === 'string' ? { since: entry['last_updated'] } : {}),
-    });
+    builder.condition(warming('secret', String(entry['name'] ?? '?'), entry));
   }
 }
 

@@ -70,7 +70,7 @@ export class EventPipeline {
       sinkNames: sinks.map((s) => s.name),
     });
     journal.on('failure', (error) => this.#options.logger?.error({ err: error, error_code: error.code, stage: 'journal' }, error.message));
-    const telemetry = new SinkTelemetry(this.#options.registry, this.#options.logger);
+    const telemetry = SinkTelemetry.for(this.#options.registry, this.#options.logger);
     this.#runners = sinks.map((sink, index) => {
       const config = configs[index] as SinkConfig;
       return new SinkRunner({

@@ -27,8 +27,12 @@ export interface JournalOptions {
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
+/** Stands for a checkpoint in the queue: it is signed at write time, over the record just before it. */
+const CHECKPOINT = Symbol('checkpoint');
+type Entry = DriftEvent | typeof CHECKPOINT;
+
 interface Pending {
-  readonly event: DriftEvent;
+  readonly event: Entry;
   readonly resolve: (record: JournalRecord) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -107,6 +111,10 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
 
   /** Appends an event; resolves once its record is on disk. */
   append(event: DriftEvent): Promise<JournalRecord> {
+    return this.#enqueue(event);
+  }
+
+  #enqueue(event: Entry): Promise<JournalRecord> {
     if (this.#closed) return Promise.reject(new DriftError(ErrorCodes.JOURNAL_CLOSED, `${this.dir}: journal is closed`));
     return new Promise((resolve, reject) => {
       this.#pending.push({ event, resolve, reject });
@@ -142,7 +150,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
   async checkpoint(): Promise<void> {
     await this.#idle();
     if (this.#closed || !this.#options.checkpoint || this.#seq <= this.#lastCheckpointSeq) return;
-    await this.append(this.#checkpointEvent(this.#seq, this.#hash));
+    await this.#enqueue(CHECKPOINT);
   }
 
   /** Signs the head (see checkpoint), then closes. Idempotent. */
@@ -177,7 +185,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     }
   }
 
-  async #write(events: readonly DriftEvent[]): Promise<JournalRecord[]> {
+  async #write(entries: readonly Entry[]): Promise<JournalRecord[]> {
     const handle = this.#handle;
     const segment = this.#segments.at(-1);
     if (!handle || !segment) throw new DriftError(ErrorCodes.JOURNAL_CLOSED, `${this.dir}: journal is closed`);
@@ -186,21 +194,23 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     let seq = this.#seq;
     let hash = this.#hash;
     let lastCheckpoint = this.#lastCheckpointSeq;
-    let lastCheckpointWritten = false;
     const push = (event: DriftEvent): void => {
       const encoded = encodeRecord(++seq, hash, event);
       hash = encoded.record.hash;
       records.push(encoded.record);
       lines.push(encoded.line);
     };
-    for (const event of events) push(event);
+    for (const entry of entries) {
+      if (entry === CHECKPOINT) {
+        push(this.#checkpointEvent(seq, hash));
+        lastCheckpoint = seq;
+      } else push(entry);
+    }
     const checkpoint = this.#options.checkpoint;
-    if (checkpoint && seq - lastCheckpoint >= checkpoint.every && events.every((e) => e.type !== 'audit.checkpoint')) {
+    if (checkpoint && seq - lastCheckpoint >= checkpoint.every) {
       push(this.#checkpointEvent(seq, hash));
       lastCheckpoint = seq;
-      lastCheckpointWritten = true;
     }
-    if (!lastCheckpointWritten && events.some((e) => e.type === 'audit.checkpoint')) lastCheckpoint = seq;
     const bytes = Buffer.from(lines.join(''));
     try {
       await handle.write(bytes, 0, bytes.length, null);

@@ -29,6 +29,8 @@ export interface SyslogSinkConfig extends Common {
   readonly serverName?: string;
   /** `close`: a batch counts once the receiver closed its connection after reading it all. */
   readonly confirm?: 'close' | 'none';
+  /** TLS only: how long a fresh session must stay open, unprompted, before the first batch (see syslog.ts). */
+  readonly sessionCheckMs?: number;
   readonly timeoutMs?: number;
 }
 
@@ -124,7 +126,8 @@ export const sinksSchema = {
         certFile: file,
         keyFile: file,
         serverName: { type: 'string', minLength: 1 },
-        confirm: { enum: ['close', 'none'] },
+        confirm: { enum: ['close', 'none'], description: 'close (default): a batch counts once the receiver closed its connection after reading it all; none: once written' },
+        sessionCheckMs: { type: 'integer', minimum: 0, maximum: 10000, description: 'TLS: how long a fresh session must stay open, unprompted, before the first batch (default 250)' },
         timeoutMs,
       }),
       variant('splunk_hec', ['url', 'tokenFile'], {

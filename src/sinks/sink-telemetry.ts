@@ -19,7 +19,21 @@ export class SinkTelemetry {
   readonly #retries: Counter<'sink' | 'type' | 'error_code'>;
   readonly #alarm: Gauge<'sink' | 'type'>;
   readonly #states = new Map<string, { type: string; state: SinkState }>();
-  readonly #logger: Logger | undefined;
+  #logger: Logger | undefined;
+
+  static readonly #byRegistry = new WeakMap<Registry, SinkTelemetry>();
+
+  /** One instance per registry, so a pipeline started again in the same process reuses its metrics. */
+  static for(registry: Registry, logger?: Logger): SinkTelemetry {
+    const existing = SinkTelemetry.#byRegistry.get(registry);
+    if (existing) {
+      existing.#logger = logger ?? existing.#logger;
+      return existing;
+    }
+    const created = new SinkTelemetry(registry, logger);
+    SinkTelemetry.#byRegistry.set(registry, created);
+    return created;
+  }
 
   constructor(registry: Registry, logger?: Logger) {
     this.#logger = logger;

@@ -58,11 +58,13 @@ export function frameOctetCounting(message: string): string {
  * killed after reading but before writing the batch fails that check, and the
  * batch is sent again. Syslog has no acknowledgement; this is the closest a
  * plain syslog receiver gets to one, and duplicates carry their event id.
- * Its limit: a TLS receiver that checks the client certificate only after the
- * handshake (rsyslog does) and then drops the session after reading the batch
- * closes exactly like one that accepted it, so with a client certificate it
- * refuses, batches are lost without an error. Check the client certificate
- * against the receiver when configuring it; RELP would close this gap.
+ *
+ * A TLS receiver that checks the client certificate only after the handshake
+ * (rsyslog does) and drops a session it refuses after reading the batch
+ * closes exactly like one that accepted it. So before the first TLS batch,
+ * and again after any failure, a session check opens a session with the same
+ * credentials, sends nothing and waits `sessionCheckMs`: a receiver that
+ * closes it unprompted refused us, which is a configuration error.
  */
 export class SyslogSink implements Sink {
   readonly type = 'syslog';
@@ -71,6 +73,7 @@ export class SyslogSink implements Sink {
   readonly #message: SyslogMessageOptions;
   readonly #tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
   readonly #address: string;
+  #sessionChecked = false;
 
   constructor(config: SyslogSinkConfig) {
     this.name = config.name;
@@ -97,7 +100,68 @@ export class SyslogSink implements Sink {
   send(records: readonly JournalRecord[], signal: AbortSignal): Promise<SendOutcome> {
     const messages = records.map((record) => buildSyslogMessage(record, this.#message));
     if (this.#config.protocol === 'udp') return this.#sendUdp(messages);
-    return this.#sendStream(Buffer.from(messages.map(frameOctetCounting).join('')), signal);
+    return this.#sendFramed(Buffer.from(messages.map(frameOctetCounting).join('')), signal);
+  }
+
+  async #sendFramed(payload: Buffer, signal: AbortSignal): Promise<SendOutcome> {
+    try {
+      if (this.#config.protocol === 'tls' && !this.#sessionChecked) {
+        await this.#checkSession(signal);
+        this.#sessionChecked = true;
+      }
+      return await this.#sendStream(payload, signal);
+    } catch (error) {
+      this.#sessionChecked = false;
+      throw error;
+    }
+  }
+
+  #connect(): Socket {
+    const { host, port } = this.#config;
+    return this.#config.protocol === 'tls'
+      ? tlsConnect({ host, port, servername: this.#config.serverName ?? (isIP(host) ? undefined : host), rejectUnauthorized: true, ...this.#tls })
+      : netConnect({ host, port });
+  }
+
+  /** Opens a TLS session, sends nothing, and fails if the receiver closes it unprompted within `sessionCheckMs`. */
+  #checkSession(signal: AbortSignal): Promise<void> {
+    const waitMs = this.#config.sessionCheckMs ?? 250;
+    return new Promise((resolve, reject) => {
+      const socket = this.#connect();
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        socket.destroy();
+        if (error) reject(error instanceof SinkError ? error : unreachable(this.#address, error));
+        else resolve();
+      };
+      const onAbort = (): void => finish(new SinkError(ErrorCodes.SINK_UNREACHABLE, `${this.#address}: delivery aborted`, { retryable: true }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const refused = (): void =>
+        finish(
+          new SinkError(ErrorCodes.SINK_MISCONFIGURED, `${this.#address}: the receiver dropped the TLS session right after the handshake (is the client certificate accepted?)`, {
+            retryable: false,
+          }),
+        );
+      socket.setTimeout(this.#config.timeoutMs ?? 10_000, () => finish(new SinkError(ErrorCodes.SINK_TIMEOUT, `${this.#address}: TLS handshake timed out`, { retryable: true })));
+      socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? refused() : finish(error)));
+      socket.on('data', () => undefined);
+      socket.on('end', refused);
+      socket.on('close', refused);
+      socket.once('secureConnect', () => {
+        timer = setTimeout(() => {
+          socket.removeListener('end', refused);
+          socket.removeListener('close', refused);
+          socket.end();
+          finish();
+        }, waitMs);
+        timer.unref();
+      });
+    });
   }
 
   async close(): Promise<void> {}
@@ -128,11 +192,7 @@ export class SyslogSink implements Sink {
   async #sendStream(payload: Buffer, signal: AbortSignal): Promise<SendOutcome> {
     const timeoutMs = this.#config.timeoutMs ?? 10_000;
     await new Promise<void>((resolve, reject) => {
-      const { host, port } = this.#config;
-      const socket: Socket =
-        this.#config.protocol === 'tls'
-          ? tlsConnect({ host, port, servername: this.#config.serverName ?? (isIP(host) ? undefined : host), rejectUnauthorized: true, ...this.#tls })
-          : netConnect({ host, port });
+      const socket = this.#connect();
       let receiverClosed = false;
       let settled = false;
       const finish = (error?: Error): void => {
@@ -148,15 +208,19 @@ export class SyslogSink implements Sink {
       socket.setTimeout(timeoutMs, () => finish(new SinkError(ErrorCodes.SINK_TIMEOUT, `${this.#address}: no progress for ${timeoutMs} ms`, { retryable: true })));
       socket.on('error', (error) => finish(error));
       socket.on('data', () => undefined);
+      let written = false;
       socket.on('end', () => {
         receiverClosed = true;
-        if (this.#config.confirm !== 'none') finish();
+        // a close that comes before our batch is out is the receiver turning us away, not a confirmation
+        if (!written) finish(new SinkError(ErrorCodes.SINK_UNREACHABLE, `${this.#address}: the receiver closed the connection before the batch was written`, { retryable: true }));
+        else if (this.#config.confirm !== 'none') finish();
       });
       socket.on('close', () => {
         if (!receiverClosed) finish(new SinkError(ErrorCodes.SINK_UNREACHABLE, `${this.#address}: connection closed before the receiver confirmed the batch`, { retryable: true }));
       });
       socket.once(this.#config.protocol === 'tls' ? 'secureConnect' : 'connect', () => {
         socket.end(payload, () => {
+          written = true;
           if (this.#config.confirm === 'none') finish();
         });
       });

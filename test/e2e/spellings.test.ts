@@ -70,3 +70,29 @@ t.test('equivalent spellings of the declaration are in sync', async (t) => {
   const yaml = await checkJson(envoy.admin, join(dir, 'respelled.yaml'));
   t.same(yaml.report.drift, [], 'the same as YAML');
 });
+
+t.test("YAML booleans as Envoy's loader reads them (yes, on, n) are in sync", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-yaml11-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const text = [
+    'admin: {address: {socket_address: {address: 127.0.0.1, port_value: 0}}}',
+    'layered_runtime:',
+    '  layers:',
+    '  - name: static',
+    '    static_layer: {feature: {enabled: on, legacy: n}}',
+    'static_resources:',
+    '  clusters:',
+    '  - name: a',
+    '    connect_timeout: 1s',
+    '    type: STRICT_DNS',
+    '    respect_dns_ttl: yes',
+    '    load_assignment: {cluster_name: a, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: 9}}}}]}]}',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'envoy.yaml'), text);
+  const envoy = await startEnvoy({ config: join(dir, 'envoy.yaml') });
+  t.teardown(() => envoy.stop());
+  const { code, report } = await checkJson(envoy.admin, join(dir, 'envoy.yaml'));
+  t.same(report.drift, []);
+  t.equal(code, 0);
+});

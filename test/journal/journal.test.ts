@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -133,4 +134,18 @@ t.test('a drop interrupted after its anchor was written is finished on open, and
   await reopened.close();
   t.equal(listSegments(journalDir(dir))[0]?.firstSeq, second?.firstSeq, 'the covered segment is gone');
   t.same(verifyJournal(dir).breaks, []);
+});
+
+t.test('a checkpoint asked for while appends are queued still signs the record just before it', async (t) => {
+  const dir = dataDir(t);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const journal = await Journal.open({ dataDir: dir, checkpoint: { every: 1000, privateKey } });
+  for (let round = 0; round < 5; round++) {
+    const adds = Array.from({ length: 4 }, (_, i) => journal.add(driftInput(i)));
+    await Promise.all([journal.checkpoint(), ...adds, journal.add(driftInput(9)), journal.checkpoint()]);
+  }
+  await journal.close();
+  const report = verifyJournal(dir);
+  t.ok(report.checkpoints >= 5, `${report.checkpoints} checkpoints`);
+  t.same(report.breaks, []);
 });

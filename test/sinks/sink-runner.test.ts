@@ -102,3 +102,17 @@ t.test('the stdout sink writes one line per event', async (t) => {
   await waitFor(() => chunks.length === 1, 'a line on stdout');
   t.match(chunks[0], /^CEF:0\|envoy-drift\|.*\n$/);
 });
+
+t.test('a pipeline started again in the same process reuses the registry\'s metrics', async (t) => {
+  const registry = new Registry();
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-restart-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (let round = 0; round < 2; round++) {
+    const test = await startPipeline(t, [{ name: 'out', type: 'file', path: join(dir, 'out.ndjson') }], { registry, dataDir: join(dir, 'data') });
+    await test.pipeline.emit(driftInput(round));
+    t.equal(await test.pipeline.drain(5_000), true);
+    await test.pipeline.close();
+  }
+  const delivered = (await registry.getMetricsAsJSON()).find((m) => m.name === 'envoydrift_sink_delivered_total');
+  t.equal((delivered?.values[0] as { value: number } | undefined)?.value, 2, 'one counter across both runs');
+});

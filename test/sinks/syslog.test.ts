@@ -96,6 +96,15 @@ t.test('refuses a TLS server its CA does not vouch for', async (t) => {
   t.same(server.received(), [], 'nothing was delivered');
 });
 
+t.test('a receiver that drops the session for want of a client certificate is a configuration error, not a delivery', async (t) => {
+  const server = await startRsyslog(t, { requireClientCert: true });
+  const sink = new SyslogSink({ name: 's', type: 'syslog', protocol: 'tls', host: '127.0.0.1', port: server.port, caFile: pki.caCert });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await t.rejects(sink.send(makeRecords([driftInput(attempt)]), new AbortController().signal), { code: 'ED_SINK_MISCONFIGURED', retryable: false, message: /client certificate/ });
+  }
+  t.same(server.received(), [], 'and nothing was counted as delivered');
+});
+
 t.test('every event arrives when rsyslog is SIGKILLed and restarted mid-stream', async (t) => {
   const server = await startRsyslog(t);
   const dataDir = mkdtempSync(join(work, 'data-'));

@@ -11,7 +11,8 @@ Usage: envoy-drift audit verify <data-dir> [--public-key <file>]
 Checks the hash chain of the event journal in <data-dir>/journal and the
 Ed25519 signatures of its checkpoints. Prints one line per break (sequence
 gap, out-of-order record, hash mismatch, chain break, bad signature,
-truncated record) and a summary. Exit 0 only when the journal is intact.
+truncated record) and a summary. Exit 0 only when the journal is intact,
+1 when it finds a break, 2 when it cannot check (no journal, bad key file).
 
 Options:
   --public-key <file>  PEM Ed25519 public key the checkpoints must be signed

@@ -1,0 +1,368 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Drift, DriftReport } from '../compare/drift.js';
+import { parseAdminAddress } from '../envoy-admin/admin-address.js';
+import { AdminClient } from '../envoy-admin/admin-client.js';
+import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
+import type { DriftEvent, EventInput } from '../events/event.js';
+import { EventPipeline } from '../events/event-pipeline.js';
+import { version } from '../cli/version.js';
+import type { AgentConfig } from './agent-config.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
+import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
+import { CheckRunner } from './check-runner.js';
+import { DeclaredWatcher } from './declared-watcher.js';
+import { FindingStore, type Transition } from './finding-store.js';
+import { parseListenAddress } from './listen-address.js';
+import { adminRequestCount, pollStats, statChange, type Attribution, type StatValues } from './stats-poller.js';
+
+export interface AgentOptions {
+  readonly config: AgentConfig;
+  readonly logger: Logger;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: NodeJS.WritableStream;
+  /** Routes other parts add to the endpoint (remediation). */
+  readonly extraRoutes?: readonly ExtraRoute[];
+  /** Called after every complete check (remediation). */
+  readonly afterCheck?: (report: DriftReport) => Promise<void>;
+}
+
+type Trigger = 'start' | 'change' | 'full' | 'snapshot' | 'request' | 'recovered';
+
+/**
+ * The sidecar: polls a few Envoy stats every interval, runs a full check in
+ * the worker when they move (or every few minutes), turns reports into
+ * finding transitions and events, and answers on its own endpoint. Never two
+ * polls at once; backs off while the proxy is unreachable.
+ */
+export class Agent implements AgentView {
+  readonly metrics = new AgentMetrics();
+  readonly registry = this.metrics.registry;
+  private readonly config: AgentConfig;
+  private readonly logger: Logger;
+  private readonly admin: AdminClient;
+  private runner: CheckRunner | undefined;
+  private readonly listeners = new Set<(event: DriftEvent) => void>();
+  private pipeline: EventPipeline | undefined;
+  private findings: FindingStore | undefined;
+  private server: AgentServer | undefined;
+  private watcher: DeclaredWatcher | undefined;
+  private declared: DeclaredSummary | undefined;
+  private declaredError: string | undefined;
+  private lastReport: DriftReport | undefined;
+  private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
+  private lastStats: StatValues | undefined;
+  private knownRequests: number | undefined;
+  private processMarker: string | undefined;
+  private xdsFromFiles = false;
+  private reachable: boolean | undefined;
+  private lastError: string | undefined;
+  private failures = 0;
+  private lastFullCheck = 0;
+  private pendingTrigger: Trigger | undefined = 'start';
+  private pendingAttribution: Attribution = 'unknown';
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private stopping = false;
+  private lastTick = Date.now();
+  private readonly startedAt = new Date().toISOString();
+  endpoint = '';
+
+  constructor(private readonly options: AgentOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    const address = parseAdminAddress(this.config.admin);
+    if (!address.ok) throw address.error;
+    this.admin = new AdminClient(address.value, { timeoutMs: this.config.timeoutMs, maxBytes: 4 * 1024 * 1024 });
+  }
+
+  /** Validates everything, loads the snapshot, opens the journal and the endpoint; throws a DriftError on bad input. */
+  async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      // Nothing may keep the process alive after a refused start (the worker thread would).
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async open(): Promise<void> {
+    const listen = parseListenAddress(this.config.listen);
+    const token = this.config.tokenFile ? await readToken(this.config.tokenFile) : undefined;
+    if (!listen.loopback && !token) {
+      throw new DriftError(ErrorCodes.USAGE, `--listen ${this.config.listen}: binding a non-loopback address needs --token-file (the mutating routes would be open)`);
+    }
+    this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
+    this.runner = new CheckRunner();
+    await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
+    this.declared = await this.runner.loadDeclared(this.config.declared);
+    this.metrics.snapshotValid.set(1);
+    this.pipeline = new EventPipeline({
+      dataDir: this.config.dataDir,
+      sinks: this.config.sinks,
+      ...(this.config.journal ? { journal: this.config.journal } : {}),
+      registry: this.registry,
+      logger: this.logger,
+      ...(this.options.stdout ? { stdout: this.options.stdout } : {}),
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    await this.pipeline.start();
+    this.server = new AgentServer(this, token, this.options.extraRoutes ?? []);
+    this.endpoint = await this.server.listen(listen);
+    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
+    await this.watcher.start();
+    await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${this.config.declared}` });
+    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
+    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: this.config.declared }, 'agent started');
+    this.schedule(0);
+  }
+
+  /** Finishes the current step, then stops everything; idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.watcher?.close();
+    await this.current?.catch(() => undefined);
+    if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
+    await this.findings?.save().catch(() => undefined);
+    await this.pipeline?.drain(5_000).catch(() => false);
+    await this.pipeline?.close();
+    await this.server?.close();
+    await this.runner?.close();
+    await this.admin.close();
+  }
+
+  private started(): { pipeline: EventPipeline; findings: FindingStore } {
+    if (!this.pipeline || !this.findings) throw new DriftError(ErrorCodes.INTERNAL, 'agent: not started');
+    return { pipeline: this.pipeline, findings: this.findings };
+  }
+
+  // ---- AgentView
+
+  healthy(): boolean {
+    // The loop is alive when it ticked within a few of its own longest delays.
+    return !this.stopping && Date.now() - this.lastTick < Math.max(this.config.maxBackoffMs, this.config.intervalMs) * 3 + 10_000;
+  }
+
+  readiness(): { ready: boolean; reason?: string } {
+    if (!this.lastReport) return { ready: false, reason: 'no complete check yet' };
+    if (!this.reachable) return { ready: false, reason: `proxy unreachable: ${this.lastError ?? ''}` };
+    return { ready: true };
+  }
+
+  report(): DriftReport | undefined {
+    return this.lastReport;
+  }
+
+  snapshot(): unknown {
+    return { ...this.declared, ...(this.declaredError ? { lastError: this.declaredError } : {}) };
+  }
+
+  status(): unknown {
+    return {
+      agent: { version, startedAt: this.startedAt, endpoint: this.endpoint, intervalMs: this.config.intervalMs, fullCheckIntervalMs: this.config.fullCheckIntervalMs, remediation: this.config.remediation },
+      proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
+      declared: this.snapshot(),
+      lastCheck: this.lastCheck ?? null,
+      inSync: this.lastReport?.inSync ?? null,
+      findings: (this.findings?.findings() ?? []).map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),
+    };
+  }
+
+  async checkNow(): Promise<DriftReport> {
+    await this.current?.catch(() => undefined);
+    this.pendingTrigger = 'request';
+    clearTimeout(this.timer);
+    await this.runStep();
+    if (!this.lastReport) throw new DriftError(ErrorCodes.ADMIN_UNREACHABLE, this.lastError ?? 'no complete check');
+    return this.lastReport;
+  }
+
+  subscribe(listener: (event: DriftEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Journal first (synced), then the live listeners (SSE). */
+  async emit(input: EventInput): Promise<DriftEvent> {
+    const proxy = this.lastReport?.proxy;
+    const event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
+    for (const listener of this.listeners) listener(event);
+    return event;
+  }
+
+  // ---- the loop
+
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runStep(), delayMs);
+  }
+
+  private runStep(): Promise<void> {
+    if (this.current) return this.current;
+    this.current = this.step()
+      .catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'agent step failed'))
+      .finally(() => {
+        this.current = undefined;
+        this.lastTick = Date.now();
+        this.schedule(this.nextDelay());
+      });
+    return this.current;
+  }
+
+  private nextDelay(): number {
+    if (this.failures === 0) return this.config.intervalMs;
+    // Jittered exponential backoff while the proxy does not answer.
+    const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(this.failures, 16));
+    return Math.round(base * (0.5 + Math.random() * 0.5));
+  }
+
+  private async step(): Promise<void> {
+    let stats: StatValues;
+    try {
+      this.metrics.adminRequests.inc({ kind: 'stats' });
+      stats = await pollStats(this.admin);
+    } catch (error) {
+      await this.unreachable(asDriftError(error));
+      return;
+    }
+    if (this.reachable === false) {
+      await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin} answers again` });
+      this.pendingTrigger ??= 'recovered';
+    }
+    this.reachable = true;
+    this.failures = 0;
+    this.lastError = undefined;
+    this.metrics.proxyReachable.set(1);
+    const requests = adminRequestCount(stats);
+    const restarted = requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests;
+    if (requests !== undefined) this.knownRequests = requests;
+    const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
+    this.lastStats = stats;
+    if (change) {
+      this.logger.debug({ moved: change.moved, attribution: change.attribution }, 'proxy stats moved');
+      this.pendingTrigger ??= 'change';
+      this.pendingAttribution = change.attribution;
+    }
+    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
+    if (!this.pendingTrigger) return;
+    await this.check(this.pendingTrigger, this.pendingAttribution);
+  }
+
+  private async unreachable(error: DriftError): Promise<void> {
+    this.failures += 1;
+    this.metrics.pollErrors.inc({ code: error.code });
+    this.metrics.proxyReachable.set(0);
+    this.lastError = error.message;
+    if (this.reachable !== false) {
+      this.reachable = false;
+      this.logger.warn({ err: error }, 'proxy unreachable');
+      await this.emit({ type: 'proxy.unreachable', severity: 'high', message: error.message });
+    }
+  }
+
+  private async check(trigger: Trigger, triggerAttribution: Attribution): Promise<void> {
+    let attribution = triggerAttribution;
+    const stop = this.metrics.checkDuration.startTimer({ trigger });
+    let summary: CheckSummary;
+    try {
+      this.metrics.adminRequests.inc({ kind: 'config_dump' });
+      summary = await this.runner!.check();
+    } catch (error) {
+      stop();
+      const drift = asDriftError(error);
+      if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) await this.unreachable(drift);
+      else this.logger.error({ err: drift }, 'check failed');
+      this.lastError = drift.message;
+      return;
+    }
+    stop();
+    this.pendingTrigger = undefined;
+    this.pendingAttribution = 'unknown';
+    this.lastFullCheck = Date.now();
+    this.metrics.checks.inc({ trigger });
+    this.metrics.lastSuccess.set(Date.now() / 1000);
+    this.xdsFromFiles = summary.xdsFromFiles;
+    // A new process marker is a restart, whatever the stats said (they can miss a quick one).
+    if (summary.processMarker && this.processMarker && summary.processMarker !== this.processMarker && attribution !== 'hot restart') attribution = 'proxy restart';
+    if (summary.processMarker) this.processMarker = summary.processMarker;
+    const report = summary.report;
+    this.metrics.recordReport(report);
+    this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
+    const transitions = this.started().findings.apply(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt));
+    if (transitions.length > 0) await this.started().findings.save();
+    this.lastReport = report;
+    for (const transition of transitions) await this.emit(eventOf(transition));
+    this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
+    await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
+  }
+
+  private async reloadDeclared(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const summary = await this.runner!.loadDeclared(this.config.declared);
+      this.declaredError = undefined;
+      this.metrics.snapshotValid.set(1);
+      if (summary.contentHash === this.declared?.contentHash) return;
+      this.declared = summary;
+      await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${summary.path}: ${summary.resources} resources, root ${summary.root}` });
+      this.pendingTrigger = 'snapshot';
+      this.pendingAttribution = 'unknown';
+      this.schedule(0);
+    } catch (error) {
+      const drift = asDriftError(error);
+      if (this.declaredError === drift.message) return;
+      this.declaredError = drift.message;
+      this.metrics.snapshotValid.set(0);
+      this.logger.warn({ err: drift }, 'declared snapshot invalid; the last good one stays in force');
+      await this.emit({ type: 'snapshot.invalid', severity: 'high', message: `${drift.message} (the last good snapshot stays in force)` });
+    }
+  }
+}
+
+async function readToken(file: string): Promise<Buffer> {
+  try {
+    const token = (await readFile(file, 'utf8')).trim();
+    if (!token) throw new DriftError(ErrorCodes.USAGE, `--token-file ${file}: the file is empty`);
+    return Buffer.from(token);
+  } catch (error) {
+    if (error instanceof DriftError) throw error;
+    throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function attributeFinding(drift: Drift, trigger: Attribution): Attribution {
+  if (drift.resourceType === 'runtime' && drift.paths.some((p) => p.path.startsWith('/admin_override'))) return 'admin runtime override';
+  if (drift.resourceType === 'runtime' && drift.kind === 'added') return 'admin runtime override';
+  return trigger;
+}
+
+function eventOf(transition: Transition): EventInput {
+  const { finding } = transition;
+  const d = finding.drift;
+  const what = `${d.resourceType} ${d.name} (${d.service})`;
+  const message =
+    transition.type === 'drift.detected'
+      ? `drift detected: ${what} ${d.kind}`
+      : transition.type === 'drift.resolved'
+        ? `drift resolved: ${what} matches its declaration again`
+        : `drift ${transition.reminder ? 'still present' : 'changed'}: ${what} ${d.kind}`;
+  return {
+    type: transition.type,
+    severity: transition.type === 'drift.resolved' ? 'info' : d.severity,
+    service: finding.service,
+    findingId: finding.id,
+    resource: { type: d.resourceType, name: d.name },
+    ...(transition.type !== 'drift.resolved'
+      ? { changes: d.paths.map((p) => ({ path: p.path, ...(p.declared !== undefined ? { declared: JSON.stringify(p.declared) } : {}), ...(p.live !== undefined ? { live: JSON.stringify(p.live) } : {}) })) }
+      : {}),
+    attribution: { source: finding.attribution },
+    ...(d.declaredHash ? { declaredHash: d.declaredHash } : {}),
+    ...(d.liveHash ? { liveHash: d.liveHash } : {}),
+    message: `${message}${d.details ? `: ${d.details}` : ''}${d.reasons.length ? ` (${d.reasons.join('; ')})` : ''}`,
+  };
+}

@@ -1,0 +1,37 @@
+import type { DriftReport } from '../compare/drift.js';
+
+/** Messages between the agent and its check worker (structured-clone data only). */
+export type WorkerRequest =
+  | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
+  | { readonly id: number; readonly type: 'load'; readonly path: string }
+  | { readonly id: number; readonly type: 'check' };
+
+export interface DeclaredSummary {
+  readonly path: string;
+  readonly sources: readonly string[];
+  readonly resources: number;
+  readonly root: string;
+  readonly hashesOnly: boolean;
+  /** Hash of every source file's bytes, to tell a real change from a touched file. */
+  readonly contentHash: string;
+}
+
+export interface CheckSummary {
+  readonly report: DriftReport;
+  readonly liveResources: number;
+  /** Whether the live bootstrap reads xDS from files (path_config_source) or from a control plane. */
+  readonly xdsFromFiles: boolean;
+  /** When this Envoy process loaded its static resources (their earliest last_updated): a new value means a restart. */
+  readonly processMarker?: string;
+  readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };
+  readonly durationMs: number;
+}
+
+export interface WorkerError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type WorkerResponse =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WorkerError };

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { CanonicalCache } from '../canonical/canonical-cache.js';
+import { isPlainObject } from '../canonical/canonical-json.js';
+import { compare } from '../compare/compare.js';
+import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import type { RemediationMode } from '../declared/manifest.js';
+import { parseAdminAddress } from '../envoy-admin/admin-address.js';
+import { AdminClient } from '../envoy-admin/admin-client.js';
+import { liveStateFromDump } from '../envoy-admin/live-state.js';
+import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
+import { envoyRegistry } from '../proto/envoy-registry.js';
+import { resourceSetRoot } from '../resources/resource-set.js';
+import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
+
+/*
+ * The check worker: fetching, parsing, canonicalising, hashing and comparing
+ * a dump happen here, off the agent's event loop, so that a large dump never
+ * stalls the agent's own endpoint. It keeps the declared snapshot in force and
+ * a cache of canonical forms, so an unchanged resource costs a lookup.
+ */
+
+const port = parentPort;
+if (!port) throw new Error('check-worker must run in a worker thread');
+
+const registry = envoyRegistry();
+const cache = new CanonicalCache();
+let client: AdminClient | undefined;
+let declared: DeclaredSnapshot | undefined;
+let warmingGraceSeconds = 60;
+let defaultRemediation: RemediationMode = 'observe';
+
+async function contentHash(files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file).update('\u0000').update(await readFile(file)).update('\u0000');
+  return hash.digest('hex');
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.type) {
+    case 'init': {
+      const address = parseAdminAddress(request.admin);
+      if (!address.ok) throw address.error;
+      client = new AdminClient(address.value, { timeoutMs: request.timeoutMs });
+      warmingGraceSeconds = request.warmingGraceMs / 1000;
+      defaultRemediation = request.defaultRemediation as RemediationMode;
+      return null;
+    }
+    case 'load': {
+      // Validated in full before it replaces the snapshot in force.
+      const result = await loadDeclared(request.path, registry);
+      if (!result.ok) throw result.error;
+      declared = result.value;
+      const summary: DeclaredSummary = {
+        path: request.path,
+        sources: declared.sources,
+        resources: declared.set.resources.size,
+        root: resourceSetRoot(declared.set),
+        hashesOnly: declared.hashesOnly,
+        contentHash: await contentHash(declared.sources),
+      };
+      return summary;
+    }
+    case 'check': {
+      if (!client) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: not initialised');
+      if (!declared) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: no declared snapshot loaded');
+      const started = performance.now();
+      const [dump, runtime, serverInfo] = await Promise.all([
+        client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
+        client.runtime(),
+        client.serverInfo(),
+      ]);
+      const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
+      cache.sweep();
+      const report = compare(declared, live, { warmingGraceSeconds, defaultRemediation });
+      const summary: CheckSummary = {
+        report,
+        liveResources: live.set.resources.size,
+        xdsFromFiles: usesFileXds(dump),
+        ...processMarker(dump),
+        cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+        durationMs: performance.now() - started,
+      };
+      return summary;
+    }
+  }
+}
+
+/** The earliest last_updated of the static listeners and clusters: set once, when the process loaded its bootstrap. */
+function processMarker(dump: unknown): { processMarker?: string } {
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  let earliest: string | undefined;
+  for (const config of configs) {
+    if (!isPlainObject(config)) continue;
+    for (const list of ['static_listeners', 'static_clusters']) {
+      const entries = config[list];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const at = isPlainObject(entry) ? entry['last_updated'] : undefined;
+        if (typeof at === 'string' && (earliest === undefined || at < earliest)) earliest = at;
+      }
+    }
+  }
+  return earliest ? { processMarker: earliest } : {};
+}
+
+function usesFileXds(dump: unknown): boolean {
+  return JSON.stringify((isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'][0] : {}) ?? {}).includes('path_config_source');
+}
+
+port.on('message', (request: WorkerRequest) => {
+  handle(request).then(
+    (value) => port.postMessage({ id: request.id, ok: true, value } satisfies WorkerResponse),
+    (error: unknown) => {
+      const drift = asDriftError(error);
+      port.postMessage({ id: request.id, ok: false, error: { code: drift.code, message: drift.message } } satisfies WorkerResponse);
+    },
+  );
+});

@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { Agent } from '../../agent/agent.js';
+import { AGENT_FLAGS, loadAgentConfig } from '../../agent/agent-config.js';
+import { ExitCode, parseCommandArgs, type Command } from '../command.js';
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'watch a live Envoy continuously beside it (the sidecar)',
+  usage: `
+Usage: envoy-drift agent --admin <url|unix:path> --declared <file|dir> --data-dir <dir> [options]
+
+Polls a few of Envoy's stats every --interval and runs a full check when
+they move (and every --full-check-interval); reports drift per service as
+events (journal first, then the sinks in --config), on its own endpoint and
+as metrics. Every flag has an environment variable (ENVOY_DRIFT_<FLAG>) and
+a key in the --config file; flags win over the environment, which wins over
+the file.
+
+Options:
+  --config <file>                 YAML config file (also: sinks, journal)
+  --admin <url|unix:path>         Envoy admin
+  --declared <file|dir>           the declaration; watched, reloaded when valid
+  --data-dir <dir>                journal, cursors and finding state
+  --listen <host:port|unix:path>  the agent's endpoint (default 127.0.0.1:9902)
+  --interval <duration>           stats poll interval (default 1s)
+  --full-check-interval <dur>     full check even without a change (default 5m)
+  --timeout <duration>            per admin request (default 5s)
+  --max-backoff <duration>        longest wait while the proxy is unreachable (default 30s)
+  --reminder-interval <duration>  re-announce an unresolved finding (default 1h)
+  --warming-grace <duration>      report resources warming longer than this (default 60s)
+  --remediation observe|revert|approve   default for services the manifest does not name
+  --token-file <file>             bearer token for the mutating routes (required off loopback)
+  --log-level <level>             fatal, error, warn, info, debug, trace, silent (default info)
+
+Endpoint: GET /healthz /readyz /metrics /v1/status /v1/drift /v1/drift/{service}
+/v1/snapshot /v1/events (server-sent events); POST /v1/check (token).
+SIGTERM or SIGINT finish the current step and exit 0.
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('agent', argv, AGENT_FLAGS);
+    const flags = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const config = await loadAgentConfig({ ...(flags['config'] ? { file: flags['config'] } : {}), flags, env: io.env });
+    const logger = pino(
+      {
+        level: config.logLevel,
+        base: { service: 'envoy-drift' },
+        // Secrets never reach the logs: tokens, and any declared or live value of a change.
+        redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      },
+      pino.destination(2),
+    );
+    const agent = new Agent({ config, logger, env: io.env });
+    await agent.start();
+    io.stderr.write(`envoy-drift agent listening on ${agent.endpoint}\n`);
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'stopping');
+        agent.stop().then(resolve, resolve);
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    return ExitCode.IN_SYNC;
+  },
+};
+
