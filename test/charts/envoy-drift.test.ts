@@ -1,10 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import t from 'tap';
 import { parse } from 'yaml';
 import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
+import { loadAgentConfig } from '../../src/agent/agent-config.js';
+import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { parseJournalConfig } from '../../src/journal/journal-config.js';
 import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
@@ -156,10 +157,28 @@ t.test('the access proxy runs Envoy with the envoy-drift sidecar beside it', asy
   t.ok(agent.volumeMounts?.some((m) => m.name === 'envoy-drift-config' && m.mountPath === '/etc/envoy-drift/config'));
   t.equal(flag(agent, 'data-dir'), '/var/lib/envoy-drift');
   t.ok(spec.volumes.find((v) => v.name === 'envoy-drift-data')?.emptyDir, 'the journal is on an emptyDir by default');
-  t.equal(flag(agent, 'interval'), '30s');
+  t.equal(flag(agent, 'interval'), '1s');
   t.equal(flag(agent, 'remediation'), 'observe');
   t.equal(flag(agent, 'token-file'), '/var/run/secrets/envoy-drift-agent/token');
   t.equal(spec.volumes.find((v) => v.name === 'envoy-drift-token')?.secret?.secretName, 'edge-envoy-drift-token');
+});
+
+t.test("the agent's own config loader accepts the chart's command line and config file", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const values of ['minimal', 'full', 'hardened'] as const) {
+    const { manifests } = render({ valuesFiles: [ciValues(values)] });
+    const agent = container(podSpec(manifests), 'envoy-drift');
+    const file = join(dir, `${values}.yaml`);
+    writeFileSync(file, configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '');
+    t.equal(flag(agent, 'config'), '/etc/envoy-drift/config/config.yaml');
+    const flags = Object.fromEntries((agent.args ?? []).slice(1).map((arg) => /^--([^=]+)=(.*)$/.exec(arg)?.slice(1) ?? [arg, '']).filter(([name]) => name !== 'config'));
+    const config = await loadAgentConfig({ file, flags, env: {} });
+    t.match(config, { admin: 'unix:/var/run/envoy/admin.sock', listen: '0.0.0.0:9902', dataDir: '/var/lib/envoy-drift' }, `${values}: flags`);
+    t.equal(config.tokenFile, '/var/run/secrets/envoy-drift-agent/token', `${values}: a token, as the agent wants off loopback`);
+  }
+  const full = parse(configMapData(render({ valuesFiles: [ciValues('full')] }).manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as Record<string, unknown>;
+  t.match(full, { timeout: '3s', warmingGrace: '2m', logLevel: 'warn', fullCheckInterval: '10m' }, 'the settings without a contract flag go in the file');
 });
 
 t.test("the journal's bound fits its volume, in the agent's own journal schema", async (t) => {
@@ -239,7 +258,7 @@ t.test('no secret value reaches the rendering: Secrets are referenced, mounted a
     ['agent.sinks[0].settings.hecToken', 'hecToken'],
     ['agent.sinks[2].settings.auth.password', 'password'],
     ['agent.sinks[2].settings.password', 'password'],
-    ['agent.extraConfig.webhook.apiKey', 'apiKey'],
+    ['agent.sinks[0].settings.apiKey', 'apiKey'],
   ] as const) {
     const run = helm(['template', 'edge', chartDir, '--values', ciValues('full'), '--set', `${path}=${sentinel}`]);
     t.not(run.status, 0, `${path} refused`);
@@ -257,7 +276,7 @@ t.test('the values schema refuses bad values files with a message naming the key
     ['bad enum', 'agent:\n  remediation: fix\n', /at '\/agent\/remediation': value must be one of 'observe', 'revert', 'approve'/],
     ['bad duration', 'agent:\n  interval: soon\n', /at '\/agent\/interval'/],
     ['unknown sink type', 'agent:\n  sinks:\n    - name: x\n      type: kafka\n', /at '\/agent\/sinks\/0\/type'/],
-    ['chart-owned agent config', 'agent:\n  extraConfig:\n    journal:\n      maxBytes: 1\n', /at '\/agent\/extraConfig\/journal': value must be 'set through agent.sinks and agent.journal'/],
+    ['duration the agent cannot read', 'agent:\n  fullCheckInterval: 1h30m\n', /at '\/agent\/fullCheckInterval'/],
     ['unknown top-level key', 'sidecar:\n  enabled: true\n', /additional properties 'sidecar' not allowed/],
     ['selector label', 'proxy:\n  podLabels:\n    app.kubernetes.io/instance: other\n', /podLabels\/app\.kubernetes\.io~1instance': value must be 'not settable: the chart sets this label itself'/],
   ];
@@ -335,15 +354,15 @@ t.test('metrics: the ServiceMonitor scrapes the agent endpoint, and the Promethe
   t.notMatch(proxyService.metadata.labels, monitor.spec.selector.matchLabels, 'and is not scraped');
   const rule = find(manifests, 'PrometheusRule') as unknown as { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } };
   const alerts = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
-  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftSinkFailing', 'EnvoyDriftSinkBehind', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
+  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftProxyUnreachable', 'EnvoyDriftSnapshotInvalid', 'EnvoyDriftSinkFailing', 'EnvoyDriftSinkBehind', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
 
-  // The sink alerts read the metrics that the sink runners register.
-  const registry = new Registry();
-  new SinkTelemetry(registry);
-  const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
-  const used = rule.spec.groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\b(envoydrift_sink_[a-z_]+)/g)].map((m) => m[1])));
-  t.ok(used.length >= 2, `sink metrics used: ${used.join(', ')}`);
-  for (const name of used) t.ok(registered.has(name ?? ''), `${name} is a metric the agent registers`);
+  // Every alert reads a metric that the agent or its sink runners register.
+  const metrics = new AgentMetrics();
+  new SinkTelemetry(metrics.registry);
+  const registered = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+  const used = rule.spec.groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\b(envoydrift_[a-z_]+)/g)].map((m) => m[1])));
+  t.ok(used.length >= 5, `metrics used: ${used.join(', ')}`);
+  for (const name of used.filter((n) => n !== 'envoydrift_reverts_total')) t.ok(registered.has(name ?? ''), `${name} is a metric the agent registers`);
 });
 
 t.test('the PodDisruptionBudget covers the proxy pods', async (t) => {

@@ -93,7 +93,7 @@ app.kubernetes.io/part-of: envoy-drift
 {{- end -}}
 {{- end -}}
 
-{{/* The agent config file: the sinks, the journal and whatever else extraConfig holds. */}}
+{{/* The agent config file: the settings without a flag in the contract, the sinks and the journal. */}}
 {{- define "envoy-drift.agentConfig" -}}
 {{- $sinks := list -}}
 {{- range .Values.agent.sinks -}}
@@ -106,7 +106,8 @@ app.kubernetes.io/part-of: envoy-drift
 {{- $_ := set $journal "checkpoint" (dict "every" (int64 .every) "keyFile" (printf "%s/key.pem" (include "envoy-drift.paths.journalKey" $))) -}}
 {{- end -}}
 {{- end -}}
-{{- $config := merge (dict "sinks" $sinks "journal" $journal) (deepCopy .Values.agent.extraConfig) -}}
+{{- $agent := .Values.agent -}}
+{{- $config := dict "sinks" $sinks "journal" $journal "fullCheckInterval" $agent.fullCheckInterval "timeout" $agent.timeout "maxBackoff" $agent.maxBackoff "reminderInterval" $agent.reminderInterval "warmingGrace" $agent.warmingGrace "logLevel" $agent.logLevel -}}
 {{- toYaml $config -}}
 {{- end -}}
 
