@@ -1,13 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
+import { getJson, startAgent } from '../helpers/agent.js';
 import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
+import { configMapData, container, flag, podSpec, type Container } from './pod.js';
 
 interface SocketAddress {
   address: string;
@@ -152,12 +155,11 @@ async function waitLive(socketPath: string, child: ChildProcess, log: () => stri
   }
 }
 
-t.test('check reaches Envoy through the admin unix socket, as the agent does in the pod', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-socket-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // The test helper speaks TCP to the admin; the pod's socket needs this one start of its own.
-  const bootstrap = forLoopback(renderedFile('minimal', 'configmap-bootstrap.yaml', 'envoy.yaml'), dir);
-  const socketPath = bootstrap.admin.address.pipe?.path ?? '';
+/** Starts Envoy on this bootstrap, its admin on the bootstrap's unix socket, and waits until it is LIVE. */
+async function startEnvoyOnSocket(t: Test, bootstrap: Bootstrap, dir: string): Promise<string> {
+  // The test helper speaks TCP to the admin; the pod's socket needs a start of its own.
+  const socketPath = bootstrap.admin.address.pipe?.path;
+  if (!socketPath) throw new Error('the bootstrap has no admin pipe');
   const file = join(dir, 'envoy.yaml');
   writeFileSync(file, stringify(bootstrap));
   let log = '';
@@ -171,7 +173,81 @@ t.test('check reaches Envoy through the admin unix socket, as the agent does in 
     await exited;
   });
   await waitLive(socketPath, child, () => log);
+  return socketPath;
+}
 
-  const result = await check(`unix:${socketPath}`, file);
-  t.equal(result.status, 0, `check exits 0 (in sync):\n${result.output}`);
+async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+t.test("the agent runs with the chart's command line beside the chart's Envoy, through the admin socket", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { manifests } = render({ valuesFiles: [ciValues('minimal')] });
+  const socketPath = await startEnvoyOnSocket(t, forLoopback(configMapData(manifests, 'edge-envoy-drift-bootstrap')['envoy.yaml'] ?? '', dir), dir);
+
+  // envoy-drift check over the same socket.
+  const declared = stringify(forLoopback(configMapData(manifests, 'edge-envoy-drift-declared')['bootstrap.yaml'] ?? '', dir));
+  const mount = join(dir, 'declared');
+  writeConfigMapMount(mount, 1, { 'bootstrap.yaml': declared });
+  const checked = await check(`unix:${socketPath}`, mount);
+  t.equal(checked.status, 0, `check exits 0 (in sync):\n${checked.output}`);
+
+  // The agent, with the chart's flags; only the pod's paths become this test's.
+  const agentContainer = container(podSpec(manifests), 'envoy-drift');
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(join(dir, 'token'), token);
+  writeFileSync(join(dir, 'config.yaml'), configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '');
+  const local: Record<string, string> = {
+    admin: `unix:${socketPath}`,
+    declared: mount,
+    'data-dir': join(dir, 'data'),
+    'token-file': join(dir, 'token'),
+    config: join(dir, 'config.yaml'),
+  };
+  t.equal(flag(agentContainer, 'admin'), 'unix:/var/run/envoy/admin.sock', "in the pod, the agent reads Envoy's admin socket");
+  const args = (agentContainer.args ?? []).slice(1).flatMap((arg) => {
+    const [, name = '', value = ''] = /^--([^=]+)=(.*)$/.exec(arg) ?? [];
+    // The helper binds 127.0.0.1:0 in place of the pod's 0.0.0.0.
+    if (name === 'listen') return [];
+    return [`--${name}`, local[name] ?? value];
+  });
+  const agent = await startAgent(args);
+  t.teardown(async () => {
+    await agent.stop();
+  });
+
+  const probe = (c: Container, kind: 'readinessProbe' | 'livenessProbe') => `${agent.endpoint}${c[kind]?.httpGet?.path ?? '/missing'}`;
+  const ready = await poll('readiness', async () => ((await request(probe(agentContainer, 'readinessProbe'))).statusCode === 200 ? true : undefined));
+  t.ok(ready, "the chart's readiness probe path answers 200 once the first check is done");
+  t.equal((await request(probe(agentContainer, 'livenessProbe'))).statusCode, 200, "the chart's liveness probe path answers 200");
+  const drift = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
+  t.equal(drift.body.inSync, true, 'the agent finds the chart\'s Envoy in sync with the chart\'s declared snapshot');
+  const metrics = await (await request(`${agent.endpoint}/metrics`)).body.text();
+  t.match(metrics, /envoydrift_proxy_reachable 1/, 'the agent reaches Envoy through the socket');
+
+  // The token from the file guards the mutating route.
+  t.equal((await request(`${agent.endpoint}/v1/check`, { method: 'POST' })).statusCode, 401, 'POST /v1/check without the token');
+  const authorised = await request(`${agent.endpoint}/v1/check`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  await authorised.body.text();
+  t.equal(authorised.statusCode, 200, 'POST /v1/check with the token from the mounted file');
+
+  // A ConfigMap update (one ..data swap) reaches the watching agent without a restart.
+  const changed = parse(declared) as { static_resources: { listeners: Array<{ name: string; per_connection_buffer_limit_bytes?: number }> } };
+  const listener = changed.static_resources.listeners.find((l) => l.name === 'ingress_http');
+  if (!listener) throw new Error('no ingress_http listener');
+  listener.per_connection_buffer_limit_bytes = 65536;
+  writeConfigMapMount(mount, 2, { 'bootstrap.yaml': stringify(changed) });
+  const drifted = await poll('drift after the ConfigMap update', async () => {
+    const { body } = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
+    return body.inSync ? undefined : body;
+  });
+  t.equal(drifted.inSync, false, 'the agent reports drift from the updated declared snapshot');
+  t.match(await (await request(`${agent.endpoint}/metrics`)).body.text(), /envoydrift_drift_resources\{[^}]*\} 1/, 'and counts it in the metric the drift alert reads');
 });

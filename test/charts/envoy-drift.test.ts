@@ -11,68 +11,10 @@ import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
-
-// Kubernetes shapes as far as these assertions read them.
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-}
-interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-  subPath?: string;
-}
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
-  ports?: Array<{ name: string; containerPort: number }>;
-  readinessProbe?: Probe;
-  livenessProbe?: Probe;
-  lifecycle?: { preStop?: { exec?: { command: string[] } } };
-  securityContext?: Record<string, unknown>;
-  volumeMounts?: VolumeMount[];
-}
-interface Volume {
-  name: string;
-  configMap?: { name: string };
-  secret?: { secretName: string; defaultMode?: number };
-  emptyDir?: { sizeLimit?: string };
-  persistentVolumeClaim?: { claimName: string };
-}
-interface PodSpec {
-  automountServiceAccountToken?: boolean;
-  enableServiceLinks?: boolean;
-  securityContext?: Record<string, unknown>;
-  containers: Container[];
-  volumes: Volume[];
-}
+import { configMapData, container, flag, podSpec } from './pod.js';
 
 const CI_FILES = ['minimal', 'full', 'sidecar-only', 'hardened'] as const;
 
-function podSpec(manifests: readonly Manifest[], name?: string): PodSpec {
-  const deployment = find(manifests, 'Deployment', name);
-  if (!deployment) throw new Error(`no Deployment${name ? ` ${name}` : ''} rendered`);
-  return (deployment as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
-}
-
-function container(spec: PodSpec, name: string): Container {
-  const found = spec.containers.find((c) => c.name === name);
-  if (!found) throw new Error(`no container ${name}; have ${spec.containers.map((c) => c.name).join(', ')}`);
-  return found;
-}
-
-function flag(c: Container, name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return c.args?.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function configMapData(manifests: readonly Manifest[], name: string): Record<string, string> {
-  const cm = find(manifests, 'ConfigMap', name);
-  if (!cm) throw new Error(`no ConfigMap ${name}`);
-  return (cm as unknown as { data: Record<string, string> }).data;
-}
 
 const chartValues = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as {
   agent: { port: number; image: { tag: string } };
