@@ -151,7 +151,7 @@ function nameOfFailure(state: unknown): string | undefined {
 }
 
 /** Names of the clusters whose endpoints come from EDS. */
-function edsClusters(configs: unknown[]): Set<string> {
+export function edsClusters(configs: unknown[]): Set<string> {
   const names = new Set<string>();
   for (const config of configs) {
     if (!isPlainObject(config)) continue;

@@ -54,3 +54,30 @@ t.test('EDS from a file: in sync with its declaration, and an endpoint change is
   }
   t.match(drift.report.drift, [{ service: 'svc', resourceType: 'endpoint', name: 'svc', paths: [{ path: '/endpoints/0/lb_endpoints/1/endpoint/address/socket_address/port_value', declared: 18081, live: 18099 }] }]);
 });
+
+t.test('a snapshot taken with --include-eds declares the EDS assignment and checks in sync', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-eds-snap-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bootstrap = {
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    static_resources: {
+      clusters: [
+        { name: 'svc', type: 'EDS', connect_timeout: '1s', eds_cluster_config: { eds_config: { path_config_source: { path: join(dir, 'eds.yaml') }, resource_api_version: 'V3' } } },
+        { name: 'inline', type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: 'inline', endpoints: [] } },
+      ],
+    },
+  };
+  writeFileSync(join(dir, 'envoy.yaml'), stringify(bootstrap));
+  writeFileSync(join(dir, 'eds.yaml'), stringify(assignment([18080, 18081])));
+  const envoy = await startEnvoy({ config: join(dir, 'envoy.yaml'), cwd: dir });
+  t.teardown(() => envoy.stop());
+  const { cli } = await import('../helpers/cli.js');
+  const snapshot = await cli(['snapshot', '--admin', envoy.admin, '--out', join(dir, 'snap'), '--include-eds']);
+  t.equal(snapshot.code, 0, snapshot.stderr);
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const endpoints = parse(readFileSync(join(dir, 'snap', 'endpoints.yaml'), 'utf8')) as { resources: Array<{ cluster_name: string }> };
+  t.same(endpoints.resources.map((r) => r.cluster_name), ['svc'], 'the EDS assignment, not the inline one');
+  const { report } = await checkJson(envoy.admin, join(dir, 'snap'));
+  t.same(report.drift, []);
+});

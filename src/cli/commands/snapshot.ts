@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { isPlainObject } from '../../canonical/canonical-json.js';
 import { buildLock, LOCK_FILE_NAME } from '../../declared/lock-file.js';
 import { MANIFEST_API_VERSION } from '../../declared/manifest.js';
+import { edsClusters } from '../../envoy-admin/live-state.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { resourceSetRoot } from '../../resources/resource-set.js';
 import { ExitCode, parseCommandArgs, requireOption, type Command } from '../command.js';
@@ -16,7 +17,7 @@ const SECTIONS: Array<{ dump: string; file: string; lists: Array<[string, string
   { dump: 'ClustersConfigDump', file: 'clusters.yaml', lists: [['static_clusters', ['cluster']], ['dynamic_active_clusters', ['cluster']]] },
   { dump: 'RoutesConfigDump', file: 'routes.yaml', lists: [['dynamic_route_configs', ['route_config']]] },
   { dump: 'SecretsConfigDump', file: 'secrets.yaml', lists: [['static_secrets', ['secret']], ['dynamic_active_secrets', ['secret']]] },
-  { dump: 'EndpointsConfigDump', file: 'endpoints.yaml', lists: [['dynamic_endpoint_configs', ['endpoint_config']]] },
+  { dump: 'EndpointsConfigDump', file: 'endpoints.yaml', lists: [['static_endpoint_configs', ['endpoint_config']], ['dynamic_endpoint_configs', ['endpoint_config']]] },
 ];
 
 function dig(entry: unknown, path: string[]): unknown {
@@ -39,13 +40,19 @@ export function snapshotFiles(dump: unknown, runtime: unknown): Map<string, unkn
       adminLayers = layered['layers'].filter((l): l is Entry => isPlainObject(l) && 'admin_layer' in l).map((l) => String(l['name']));
     }
   }
+  const eds = edsClusters(configs);
   for (const section of SECTIONS) {
     const config = configs.find((c) => typeOf(c) === section.dump);
     if (!config) continue;
-    // A resource without a name cannot be declared (old EDS dumps have some); it is left out.
+    // A resource without a name cannot be declared (old EDS dumps have some); it is left out,
+    // and so is a static cluster's inline assignment, which is declared with its cluster.
     const resources = section.lists
-      .flatMap(([list, path]) => (Array.isArray(config[list]) ? (config[list] as unknown[]).map((e) => dig(e, path)).filter(isPlainObject) : []))
-      .filter((r) => typeof (r['name'] ?? r['cluster_name']) === 'string' && (r['name'] ?? r['cluster_name']) !== '' || section.file === 'listeners.yaml');
+      .flatMap(([list, path]) =>
+        (Array.isArray(config[list]) ? (config[list] as unknown[]).map((e) => dig(e, path)).filter(isPlainObject) : []).filter(
+          (r) => list !== 'static_endpoint_configs' || eds.has(String(r['cluster_name'])),
+        ),
+      )
+      .filter((r) => (typeof (r['name'] ?? r['cluster_name']) === 'string' && (r['name'] ?? r['cluster_name']) !== '') || section.file === 'listeners.yaml');
     if (resources.length > 0) files.set(section.file, { version_info: 'envoy-drift-snapshot', resources });
   }
   if (isPlainObject(runtime) && isPlainObject(runtime['entries']) && Array.isArray(runtime['layers'])) {
