@@ -11,11 +11,13 @@ export function parseCron(expression: string, currentDate: Date): { ok: true; va
 
 /** Whether `now` falls in a window that opens at each cron time and lasts `durationMinutes`. */
 function inWindow(rule: WindowRule, now: Date): boolean {
-  // Start just after now, so a window opening at exactly `now` counts as open.
+  // Start just after now, so a window opening at exactly `now` counts as open;
+  // cron works in whole seconds, so step back past any opening still ahead of now.
   const parsed = parseCron(rule.cron, new Date(now.getTime() + 1000));
   if (!parsed.ok) return false;
-  const opened = parsed.value.prev().getTime();
-  return opened <= now.getTime() && now.getTime() < opened + rule.durationMinutes * 60_000;
+  let opened = parsed.value.prev().getTime();
+  while (opened > now.getTime()) opened = parsed.value.prev().getTime();
+  return now.getTime() < opened + rule.durationMinutes * 60_000;
 }
 
 /**

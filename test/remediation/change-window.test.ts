@@ -51,3 +51,10 @@ t.test('flap detector halts once and clears when the finding goes away', async (
   t.ok(flap.shouldHalt('cluster/a', now), 'still two reverts in the window');
   t.notOk(new FlapDetector(2, 60_000).shouldHalt('cluster/a', at('2026-01-01T00:02:00Z')));
 });
+
+t.test('a window that reopens every minute covers the last second before each minute too', async (t) => {
+  const windows = new ChangeWindows([{ kind: 'deny', cron: '* * * * *', durationMinutes: 5 }]);
+  for (const time of ['2026-11-26T17:29:59.500Z', '2026-11-26T17:30:00.000Z', '2026-11-26T17:30:00.999Z', '2026-11-26T17:30:30.000Z']) {
+    t.match(windows.blocked(at(time)), /inside the deny window/, time);
+  }
+});
