@@ -68,6 +68,7 @@ export class Agent implements AgentView {
   private reachable: boolean | undefined;
   private lastError: string | undefined;
   private failures = 0;
+  private checkFailures = 0;
   private lastFullCheck = 0;
   private pendingTrigger: Trigger | undefined = 'start';
   private pendingAttribution: Attribution = 'unknown';
@@ -272,9 +273,10 @@ export class Agent implements AgentView {
   }
 
   private nextDelay(): number {
-    if (this.failures === 0) return this.config.intervalMs;
-    // Jittered exponential backoff while the proxy does not answer.
-    const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(this.failures, 16));
+    const failures = Math.max(this.failures, this.checkFailures);
+    if (failures === 0) return this.config.intervalMs;
+    // Jittered exponential backoff while the proxy does not answer, or its dump keeps failing.
+    const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(failures, 16));
     return Math.round(base * (0.5 + Math.random() * 0.5));
   }
 
@@ -333,11 +335,17 @@ export class Agent implements AgentView {
       stop();
       const drift = asDriftError(error);
       if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) await this.unreachable(drift);
-      else this.logger.error({ err: drift }, 'check failed');
+      else {
+        // The check is retried, but backing off: a dump that keeps failing must not be fetched every interval.
+        this.checkFailures += 1;
+        this.metrics.pollErrors.inc({ code: drift.code });
+        this.logger.error({ err: drift }, 'check failed');
+      }
       this.lastError = drift.message;
       return;
     }
     stop();
+    this.checkFailures = 0;
     this.pendingTrigger = undefined;
     this.pendingAttribution = 'unknown';
     this.lastFullCheck = Date.now();
