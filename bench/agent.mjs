@@ -16,6 +16,10 @@ const STEADY_SECONDS = Number(process.argv[2] ?? 30);
 const DRIFTS = Number(process.argv[3] ?? 50);
 const LOAD_SECONDS = Number(process.argv[4] ?? 15);
 const PHASES = new Set((process.argv[5] ?? 'steady,latency,load').split(','));
+// PIN=1: Envoy alone on CPU 0; the load generator, the upstream and the agent on CPU 1,
+// as a sidecar with its own CPU budget would run beside a proxy.
+const PIN = process.env.PIN === '1';
+const pinned = (cpu, command, args) => (PIN ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-bench-'));
 const cli = join(process.cwd(), 'dist', 'cli', 'bin.js');
 const children = [];
@@ -73,7 +77,7 @@ async function startEnvoy(config, name) {
   const path = join(work, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
   const addressFile = join(work, `${name}.admin`);
-  const child = spawn(envoyBinary(), ['-c', path, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error'], { stdio: 'ignore' });
+  const child = spawn(...pinned(0, envoyBinary(), ['-c', path, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error']), { stdio: 'ignore' });
   children.push(child);
   const admin = await waitFor(async () => {
     if (!existsSync(addressFile) || !readFileSync(addressFile, 'utf8').trim()) return undefined;
@@ -84,7 +88,7 @@ async function startEnvoy(config, name) {
 }
 
 async function startAgent(admin, declared, name) {
-  const child = spawn(process.execPath, [cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...pinned(1, process.execPath, [cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
@@ -170,7 +174,7 @@ function ensureWrk() {
 }
 
 function wrk(url) {
-  const out = execFileSync('wrk', ['-t1', '-c32', `-d${LOAD_SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  const out = execFileSync(...pinned(1, 'wrk', ['-t1', '-c32', `-d${LOAD_SECONDS}s`, '--latency', url]), { encoding: 'utf8' });
   const ms = (label) => {
     const match = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]];
@@ -182,7 +186,7 @@ function wrk(url) {
 async function underLoad() {
   ensureWrk();
   const upstreamPort = await freePort();
-  const upstream = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${upstreamPort}, '127.0.0.1')`], { stdio: 'ignore' });
+  const upstream = spawn(...pinned(1, process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${upstreamPort}, '127.0.0.1')`]), { stdio: 'ignore' });
   children.push(upstream);
   const listenPort = await freePort();
   const envoy = await startEnvoy(bootstrap({ clusters: 1000, upstreamPort, listenPort }), 'load');

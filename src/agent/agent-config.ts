@@ -31,6 +31,8 @@ export interface AgentConfig {
   readonly remediationPolicy: RemediationConfig;
   /** Go through every remediation decision and change nothing. */
   readonly dryRun: boolean;
+  /** Share of wall time the stats polls may keep Envoy's admin (main thread) busy; the interval stretches to stay under it. */
+  readonly adminBudget: number;
 }
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h)$';
@@ -51,6 +53,7 @@ const SETTINGS = {
   tokenFile: { flag: 'token-file', schema: { type: 'string', minLength: 1 } },
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
   dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
+  adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$' } },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -78,6 +81,7 @@ const DEFAULTS: Record<string, string> = {
   warmingGrace: '60s',
   remediation: 'observe',
   logLevel: 'info',
+  adminBudget: '2%',
 };
 
 /** The flags `envoy-drift agent` takes, for parseArgs. */
@@ -102,7 +106,7 @@ function check(value: Record<string, unknown>, origin: (field: string) => string
   const field = problem.instancePath.split('/')[1] ?? '';
   const extra = problem.params && 'additionalProperty' in problem.params ? String(problem.params['additionalProperty']) : undefined;
   const allowed = problem.params && 'allowedValues' in problem.params ? ` (${(problem.params['allowedValues'] as unknown[]).join(', ')})` : '';
-  const hint = problem.keyword === 'pattern' ? ' (a duration such as 500ms, 1s, 5m)' : allowed;
+  const hint = problem.keyword === 'pattern' ? (field === 'adminBudget' ? ' (a percentage such as 2%)' : ' (a duration such as 500ms, 1s, 5m)') : allowed;
   if (extra) throw new DriftError(ErrorCodes.USAGE, `${origin(extra)}: unknown setting "${extra}"`);
   throw new DriftError(ErrorCodes.USAGE, `${origin(field)}${problem.instancePath.split('/').slice(2).map((p) => `/${p}`).join('')}: ${problem.message}${hint}`);
 }
@@ -175,6 +179,7 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
     ...(merged['journal'] ? { journal: parseJournalConfig(merged['journal'], `${source}: /journal`) } : {}),
     remediationPolicy: policy(merged['remediationPolicy'], source),
     dryRun: merged['dryRun'] === true || merged['dryRun'] === 'true' || merged['dryRun'] === '1',
+    adminBudget: Math.max(0.001, Number((merged['adminBudget'] as string).slice(0, -1)) / 100),
   });
 }
 

@@ -20,7 +20,7 @@ import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
-import { adminRequestCount, pollStats, statChange, type Attribution, type StatValues } from './stats-poller.js';
+import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatValues } from './stats-poller.js';
 
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -58,6 +58,8 @@ export class Agent implements AgentView {
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
+  /** Smoothed time Envoy takes to answer a stats poll (one slow answer does not stretch the interval). */
+  private pollCostMs = 0;
   private knownRequests: number | undefined;
   private processMarker: string | undefined;
   private remediator: Remediator | undefined;
@@ -194,6 +196,8 @@ export class Agent implements AgentView {
         startedAt: this.startedAt,
         endpoint: this.endpoint,
         intervalMs: this.config.intervalMs,
+        effectiveIntervalMs: this.effectiveIntervalMs(),
+        pollCostMs: Math.round(this.pollCostMs * 10) / 10,
         fullCheckIntervalMs: this.config.fullCheckIntervalMs,
         remediation: this.config.remediation,
         dryRun: this.config.dryRun,
@@ -272,9 +276,19 @@ export class Agent implements AgentView {
     return this.current;
   }
 
+  /**
+   * The interval, stretched so that the stats polls keep Envoy's admin (its
+   * main thread, which also applies config) busy for at most the admin
+   * budget: a proxy with thousands of clusters makes each poll cost more.
+   */
+  effectiveIntervalMs(): number {
+    const paced = this.pollCostMs / this.config.adminBudget;
+    return Math.round(Math.min(Math.max(this.config.intervalMs, this.config.maxBackoffMs), Math.max(this.config.intervalMs, paced)));
+  }
+
   private nextDelay(): number {
     const failures = Math.max(this.failures, this.checkFailures);
-    if (failures === 0) return this.config.intervalMs;
+    if (failures === 0) return this.effectiveIntervalMs();
     // Jittered exponential backoff while the proxy does not answer, or its dump keeps failing.
     const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(failures, 16));
     return Math.round(base * (0.5 + Math.random() * 0.5));
@@ -297,8 +311,9 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
+    this.pollCostMs = this.pollCostMs === 0 ? stats.tookMs : 0.8 * this.pollCostMs + 0.2 * stats.tookMs;
     const requests = adminRequestCount(stats);
-    const restarted = requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests;
+    const restarted = (requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests) || uptimeDropped(this.lastStats, stats);
     if (requests !== undefined) this.knownRequests = requests;
     const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
     this.lastStats = stats;

@@ -7,22 +7,27 @@ import type { AdminClient } from '../envoy-admin/admin-client.js';
  * (a full config dump) runs only when one of them moved.
  */
 export const WATCHED_STATS =
-  '^(cluster_manager\\.(cds\\..*|cluster_(added|modified|removed))|listener_manager\\.(lds\\..*|listener_(added|modified|removed|create_failure))|http\\..*\\.rds\\..*\\.(version|update_success|update_rejected|config_reload)|sds\\..*\\.(version|update_success|update_rejected)|runtime\\.(admin_overrides_active|num_keys|load_success|load_error)|server\\.(hot_restart_epoch|state)|http\\.admin\\.downstream_rq_total|control_plane\\.connected_state)$';
+  '^(cluster_manager\\.(cds\\..*|cluster_(added|modified|removed))|listener_manager\\.(lds\\..*|listener_(added|modified|removed|create_failure))|http\\..*\\.rds\\..*\\.(version|update_success|update_rejected|config_reload)|sds\\..*\\.(version|update_success|update_rejected)|runtime\\.(admin_overrides_active|num_keys|load_success|load_error)|server\\.(hot_restart_epoch|state|uptime)|http\\.admin\\.downstream_rq_total|control_plane\\.connected_state)$';
 
 export interface StatValues {
   readonly values: ReadonlyMap<string, number>;
-  /** Wall-clock time of the poll, to place `server.uptime` in time. */
+  /** Wall-clock time of the poll. */
   readonly at: number;
+  /** How long Envoy took to answer: its admin work is on its main thread, so the agent paces itself by it. */
+  readonly tookMs: number;
 }
 
 export async function pollStats(client: AdminClient, now: () => number = Date.now): Promise<StatValues> {
-  const answer = await client.stats(WATCHED_STATS);
+  const started = now();
+  // A stat never written reads as absent rather than 0, which compares the same way.
+  const answer = await client.stats(WATCHED_STATS, { usedOnly: true });
   const values = new Map<string, number>();
   const stats = isPlainObject(answer) && Array.isArray(answer['stats']) ? answer['stats'] : [];
   for (const stat of stats) {
     if (isPlainObject(stat) && typeof stat['name'] === 'string' && typeof stat['value'] === 'number') values.set(stat['name'], stat['value']);
   }
-  return { values, at: now() };
+  const at = now();
+  return { values, at, tookMs: at - started };
 }
 
 /** What moved between two polls, and what it says about who changed the config. */
@@ -42,11 +47,26 @@ export type Attribution = 'admin runtime override' | 'control-plane push' | 'fil
  */
 export const ADMIN_REQUESTS = 'http.admin.downstream_rq_total';
 
-/** Counters that tick without any config change. */
-const NOISE = new Set([ADMIN_REQUESTS]);
 
 export function adminRequestCount(stats: StatValues): number | undefined {
   return stats.values.get(ADMIN_REQUESTS);
+}
+
+/**
+ * `server.uptime` is set at each stats flush (every 5 s), so it lags, but a
+ * new process shows it back at 0 (or not yet written) until its first flush:
+ * a drop says restart even when the admin counter of the new process has
+ * already caught up with the old one's.
+ */
+const UPTIME = 'server.uptime';
+
+/** Stats that tick without any config change. */
+const NOISE = new Set([ADMIN_REQUESTS, UPTIME]);
+
+export function uptimeDropped(previous: StatValues | undefined, current: StatValues): boolean {
+  const before = previous?.values.get(UPTIME);
+  if (before === undefined || before === 0) return false;
+  return (current.values.get(UPTIME) ?? 0) < before;
 }
 
 /**

@@ -61,8 +61,13 @@ export class AdminClient {
     return this.getJson('/server_info', {});
   }
 
-  stats(filter: string): Promise<unknown> {
-    return this.getJson('/stats', { format: 'json', filter });
+  /**
+   * Stats matching a regex. Envoy scans every stat name for each call, on its
+   * main thread: `usedonly` skips the ones never written, which cuts the scan
+   * several times over on a proxy with thousands of clusters (bench/README.md).
+   */
+  stats(filter: string, options: { usedOnly?: boolean } = {}): Promise<unknown> {
+    return this.getJson('/stats', { format: 'json', ...(options.usedOnly ? { usedonly: '' } : {}), filter });
   }
 
   async getJson(path: string, params: Record<string, string>): Promise<unknown> {

@@ -19,7 +19,8 @@ t.test('flags win over the environment, which wins over the file, which wins ove
     env: { ENVOY_DRIFT_INTERVAL: '3s', ENVOY_DRIFT_DECLARED: '/env', HOME: '/root' },
     flags: { declared: '/flag' },
   });
-  t.match(config, { admin: 'http://127.0.0.1:1', declared: '/flag', dataDir: '/data', intervalMs: 3000, timeoutMs: 2000, listen: '127.0.0.1:9902', remediation: 'observe', fullCheckIntervalMs: 300_000, sinks: [] });
+  t.match(config, { admin: 'http://127.0.0.1:1', declared: '/flag', dataDir: '/data', intervalMs: 3000, timeoutMs: 2000, listen: '127.0.0.1:9902', remediation: 'observe', fullCheckIntervalMs: 300_000, sinks: [], adminBudget: 0.02, dryRun: false });
+  t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_ADMIN_BUDGET: '0.5%', ENVOY_DRIFT_DRY_RUN: 'true' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { adminBudget: 0.005, dryRun: true });
 });
 
 t.test('every origin names itself in errors', async (t) => {
@@ -31,6 +32,7 @@ t.test('every origin names itself in errors', async (t) => {
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_INTERVL: '1s' }, flags: {} }), { message: /environment ENVOY_DRIFT_INTERVL: unknown setting/ });
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_REMEDIATION: 'fix' }, flags: {} }), { message: /environment ENVOY_DRIFT_REMEDIATION: must be equal to one of the allowed values \(observe, revert, approve\)/ });
   await t.rejects(loadAgentConfig({ env: {}, flags: { interval: '1 s' } }), { message: /--interval: must match pattern/ });
+  await t.rejects(loadAgentConfig({ env: {}, flags: { 'admin-budget': '2' } }), { message: /--admin-budget: must match pattern .* \(a percentage such as 2%\)/ });
   await t.rejects(loadAgentConfig({ env: {}, flags: { admin: 'x', declared: 'y' } }), { message: /--data-dir \(or ENVOY_DRIFT_DATA_DIR, or "dataDir" in --config\) is required/ });
   writeFileSync(join(d, 'agent.yaml'), 'admin: x\nsinks:\n  - type: carrier-pigeon\n    name: p\n');
   await t.rejects(loadAgentConfig({ file: join(d, 'agent.yaml'), env: {}, flags: {} }), { code: 'ED_USAGE', message: /agent\.yaml: \/sinks/ });
