@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readAgentEvents } from '../scripts/agent-events.mjs';
 import { envoyBinary } from '../scripts/setup/envoy.mjs';
 
 const STEADY_SECONDS = Number(process.argv[2] ?? 30);
@@ -129,24 +130,8 @@ function percentile(values, p) {
 async function detectionLatency() {
   const envoy = await startEnvoy(bootstrap({ clusters: 1000, upstreamPort: await freePort(), listenPort: 0 }), 'latency');
   const agent = await startAgent(envoy.admin, envoy.path, 'latency');
-  const controller = new AbortController();
-  const response = await fetch(`${agent.endpoint}/v1/events`, { signal: controller.signal });
-  const reader = response.body.getReader();
   const arrivals = [];
-  let buffer = '';
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ done: true }));
-      if (done) return;
-      buffer += Buffer.from(value).toString();
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(end + 2);
-        if (data) arrivals.push({ at: performance.now(), event: JSON.parse(data.slice(6)) });
-      }
-    }
-  })();
+  const close = await readAgentEvents(agent.endpoint, (event, at) => arrivals.push({ at, event }));
   const detected = [];
   const resolved = [];
   for (let i = 0; i < DRIFTS; i++) {
@@ -158,7 +143,7 @@ async function detectionLatency() {
       sink.push(arrival.at - made);
     }
   }
-  controller.abort();
+  close();
   agent.child.kill('SIGTERM');
   envoy.child.kill('SIGTERM');
   return { detected, resolved };

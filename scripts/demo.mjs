@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readAgentEvents } from './agent-events.mjs';
 import { envoyBinary } from './setup/envoy.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,36 +68,17 @@ function startAgent(admin) {
   });
 }
 
-/** The agent's server-sent events. */
+/** The agent's server-sent events, waited for by type. */
 async function subscribe(endpoint) {
-  const controller = new AbortController();
-  const response = await fetch(`${endpoint}/v1/events`, { signal: controller.signal });
-  const reader = response.body.getReader();
   const seen = [];
-  let buffer = '';
-  const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ done: true }));
-      if (done) return;
-      buffer += Buffer.from(value).toString();
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(end + 2);
-        if (data) seen.push(JSON.parse(data.slice(6)));
-      }
-    }
-  })();
+  const close = await readAgentEvents(endpoint, (event) => seen.push(event));
   return {
     async next(type) {
       let found;
       await waitFor(async () => (found = seen.find((e) => e.type === type)) !== undefined, `a ${type} event`);
       return found;
     },
-    close() {
-      controller.abort();
-      void pump;
-    },
+    close,
   };
 }
 

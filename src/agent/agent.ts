@@ -71,6 +71,8 @@ export class Agent implements AgentView {
   private lastError: string | undefined;
   private failures = 0;
   private checkFailures = 0;
+  /** The wait before the next step, as last scheduled (shown on /v1/status: backoff is visible, not guessed). */
+  private scheduledDelayMs = 0;
   private lastFullCheck = 0;
   private pendingTrigger: Trigger | undefined = 'start';
   private pendingAttribution: Attribution = 'unknown';
@@ -196,6 +198,8 @@ export class Agent implements AgentView {
         startedAt: this.startedAt,
         endpoint: this.endpoint,
         intervalMs: this.config.intervalMs,
+        nextDelayMs: this.scheduledDelayMs,
+        consecutiveFailures: Math.max(this.failures, this.checkFailures),
         effectiveIntervalMs: this.effectiveIntervalMs(),
         pollCostMs: Math.round(this.pollCostMs * 10) / 10,
         fullCheckIntervalMs: this.config.fullCheckIntervalMs,
@@ -260,6 +264,7 @@ export class Agent implements AgentView {
 
   private schedule(delayMs: number): void {
     if (this.stopping) return;
+    this.scheduledDelayMs = delayMs;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.runStep(), delayMs);
   }

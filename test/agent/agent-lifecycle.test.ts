@@ -135,10 +135,16 @@ t.test('proxy restarts, goes away and comes back', async (t) => {
     return Number(/envoydrift_admin_requests_total\{kind="stats"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   };
   const before = await count();
-  await new Promise((r) => setTimeout(r, 3000));
+  const failuresOf = async () => (await getJson<{ agent: { consecutiveFailures: number; nextDelayMs: number } }>(`${agent.endpoint}/v1/status`)).body.agent;
+  const down = await eventually(async () => {
+    const state = await failuresOf();
+    return state.consecutiveFailures >= 4 ? state : undefined;
+  }, 'four failed polls');
   const during = (await count()) - before;
-  // At 100 ms without backoff this would be about 30 requests; backing off to 1 s keeps it to a handful.
-  t.ok(during <= 8, `requests while the proxy was down in 3 s: ${during}`);
+  // One request per failed poll, and the wait between them grows (jittered, 100 ms doubled, capped at 1 s).
+  t.ok(during <= down.consecutiveFailures, `requests while the proxy was down: ${during} for ${down.consecutiveFailures} failures`);
+  const base = Math.min(1000, 100 * 2 ** down.consecutiveFailures);
+  t.ok(down.nextDelayMs >= base / 2 && down.nextDelayMs <= base, `next poll in ${down.nextDelayMs} ms`);
   t.ok((await getJson(`${agent.endpoint}/healthz`)).status === 200, 'the agent itself stays healthy');
 
   envoy = await startEnvoy({ config: pipeAdmin(dir) });
