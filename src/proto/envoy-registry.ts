@@ -1,49 +1,26 @@
-import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { DriftError, ErrorCodes } from '../errors.js';
+import { readApiTypes, type ApiTypes } from './api-types.js';
 
 /**
- * The Envoy API type registry. Envoy's .proto files come from the pinned
- * `@grpc/grpc-js-xds` package (its `deps/` folder); nothing upstream is copied
- * into this repository. Imports that cannot be found (OpenCensus,
- * OpenTelemetry and Prometheus protos are not shipped there) are skipped, and
- * the few types that need them stay unresolvable: the canonicaliser treats
- * those exactly like a type it has never heard of.
+ * The Envoy API type registry. The types come from proto/envoy-api/, which
+ * scripts/api-types/refresh.mjs generates from the pinned go-control-plane
+ * release (source.json records module, version and checksums): one line of
+ * protobufjs JSON per message or enum. Reflection objects cost memory and
+ * time, so a type is built only when something looks it up or resolves a
+ * field of that type: a check of a few listeners builds a few hundred of the
+ * API's 1,700-odd types.
  */
 export interface EnvoyRegistry {
   readonly root: protobuf.Root;
   /** Type by full name (`envoy.config.cluster.v3.Cluster`) or type URL. */
   lookupType(nameOrTypeUrl: string): protobuf.Type | undefined;
+  /** Whether the API knows a message or enum of this full name, without building it. */
+  hasType(nameOrTypeUrl: string): boolean;
+  /** Envoy release whose API this is (`1.40`). */
+  readonly apiVersion: string;
   readonly fileCount: number;
-}
-
-const require = createRequire(import.meta.url);
-
-function packageDir(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
-}
-
-function protoSearchRoots(): string[] {
-  const deps = join(packageDir('@grpc/grpc-js-xds'), 'deps');
-  return [
-    join(deps, 'envoy-api'),
-    join(deps, 'xds'),
-    join(deps, 'protoc-gen-validate'),
-    join(deps, 'googleapis'),
-    packageDir('protobufjs'),
-  ];
-}
-
-function listProtoFiles(dir: string, accept: (relative: string) => boolean, prefix = ''): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) found.push(...listProtoFiles(join(dir, entry.name), accept, relative));
-    else if (entry.name.endsWith('.proto') && accept(relative)) found.push(relative);
-  }
-  return found;
+  readonly typeCount: number;
 }
 
 export function typeNameFromUrl(typeUrl: string): string {
@@ -53,59 +30,68 @@ export function typeNameFromUrl(typeUrl: string): string {
 
 let cached: EnvoyRegistry | undefined;
 
-/** Loads the registry once per process (about half a second). */
+/** Loads the registry once per process; types are built on first use. */
 export function envoyRegistry(): EnvoyRegistry {
-  cached ??= loadRegistry();
+  cached ??= createRegistry(readRequired());
   return cached;
 }
 
-function loadRegistry(): EnvoyRegistry {
-  const roots = protoSearchRoots();
-  const [envoyApi, xds] = roots as [string, string];
-  if (!existsSync(join(envoyApi, 'envoy'))) {
-    throw new DriftError(ErrorCodes.PROTO_REGISTRY, `Envoy API protos not found under ${envoyApi}: reinstall dependencies (npm ci)`);
-  }
-  const entryFiles = [
-    ...listProtoFiles(join(envoyApi, 'envoy'), (p) => /(^|\/)v3\//.test(p), 'envoy'),
-    ...listProtoFiles(join(xds, 'xds'), (p) => /(^|\/)v3\//.test(p), 'xds'),
-    ...listProtoFiles(join(xds, 'udpa'), () => true, 'udpa'),
-    'google/protobuf/descriptor.proto',
-  ];
+function readRequired(): ApiTypes {
+  const result = readApiTypes();
+  if (!result.ok) throw new DriftError(ErrorCodes.PROTO_REGISTRY, result.error.message, { cause: result.error });
+  return result.value;
+}
+
+type LookupImpl = (path: string[], flatPath: string) => protobuf.ReflectionObject | null;
+
+export function createRegistry(api: ApiTypes): EnvoyRegistry {
   const root = new protobuf.Root();
-  root.resolvePath = (_origin: string, target: string): string | null => {
-    for (const base of roots) {
-      const candidate = join(base, target);
-      if (existsSync(candidate)) return candidate;
+  const rootWithLookup = root as unknown as { _lookupImpl: LookupImpl };
+  const baseLookup = rootWithLookup._lookupImpl;
+
+  /** Adds the type (and, for a nested type, its enclosing message) to the root. */
+  const materialise = (fullName: string): boolean => {
+    const json = api.definition(fullName);
+    if (!json) return false;
+    const cut = fullName.lastIndexOf('.');
+    const parentName = fullName.slice(0, cut);
+    const simpleName = fullName.slice(cut + 1);
+    let parent: protobuf.Namespace;
+    if (api.has(parentName)) {
+      const enclosing = root.lookup(parentName);
+      if (!(enclosing instanceof protobuf.Type)) return false;
+      parent = enclosing;
+    } else {
+      parent = parentName ? root.define(parentName.slice(1)) : root;
     }
-    return null;
+    if (parent.get(simpleName)) return true;
+    parent.add('values' in json ? protobuf.Enum.fromJSON(simpleName, json as unknown as protobuf.IEnum) : protobuf.Type.fromJSON(simpleName, { fields: {}, ...json } as protobuf.IType));
+    return true;
   };
-  let fileCount = 0;
-  for (const file of entryFiles) {
-    try {
-      root.loadSync(file, { keepCase: true, alternateCommentMode: false });
-      fileCount += 1;
-    } catch (e) {
-      if (process.env.DEBUG_PROTO) console.error(file, (e as Error).message);
-      // A file whose own syntax or imports cannot be loaded contributes no
-      // types; values of those types are kept as opaque canonical JSON.
-    }
-  }
+
+  // Every lookup, relative or absolute, ends at the root; a miss there is the
+  // moment to build the type. protobufjs clears the lookup caches on add.
+  rootWithLookup._lookupImpl = function lookupImpl(this: protobuf.Root, path: string[], flatPath: string) {
+    const found = baseLookup.call(this, path, flatPath);
+    if (found || !materialise(`.${flatPath}`)) return found;
+    return baseLookup.call(this, path, flatPath);
+  };
+
   const cache = new Map<string, protobuf.Type | undefined>();
   const lookupType = (nameOrTypeUrl: string): protobuf.Type | undefined => {
-    const name = typeNameFromUrl(nameOrTypeUrl);
+    const name = typeNameFromUrl(nameOrTypeUrl).replace(/^\./, '');
     if (cache.has(name)) return cache.get(name);
     let found: protobuf.Type | undefined;
-    try {
-      const reflected = root.lookup(name.startsWith('.') ? name : `.${name}`);
+    if (api.has(`.${name}`)) {
+      const reflected = root.lookup(`.${name}`);
       if (reflected instanceof protobuf.Type) {
         reflected.resolveAll();
         found = reflected;
       }
-    } catch {
-      found = undefined;
     }
     cache.set(name, found);
     return found;
   };
-  return { root, lookupType, fileCount };
+  const hasType = (nameOrTypeUrl: string): boolean => api.has(`.${typeNameFromUrl(nameOrTypeUrl).replace(/^\./, '')}`);
+  return { root, lookupType, hasType, apiVersion: api.source.envoyApi, fileCount: api.source.files, typeCount: api.source.types };
 }

@@ -29,10 +29,10 @@ t.test('proto3 JSON spellings encode to the message Envoy would read', async (t)
   t.same(decoded['per_connection_buffer_limit_bytes'], { value: 32768 }, 'a wrapper from a plain number');
   t.equal(decoded['lb_policy'], 'LEAST_REQUEST');
   const fields = decoded['metadata'].filter_metadata.team.fields;
-  t.match(fields.owner, { stringValue: 'payments' });
-  t.match(fields.tier, { numberValue: 1 });
-  t.match(fields.on, { boolValue: true });
-  t.match(fields.tags, { listValue: { values: [{ stringValue: 'a' }] } });
+  t.match(fields.owner, { string_value: 'payments' });
+  t.match(fields.tier, { number_value: 1 });
+  t.match(fields.on, { bool_value: true });
+  t.match(fields.tags, { list_value: { values: [{ string_value: 'a' }] } });
   const any = decoded['typed_extension_protocol_options']['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
   t.equal(any.type_url, 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions');
   t.ok(any.value.length > 0, 'the Any carries the encoded inner message');
