@@ -8,6 +8,7 @@ import type { DriftEvent, EventInput } from '../events/event.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { version } from '../cli/version.js';
 import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import { apiReport } from '../proto/api-report.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import type { RemediationEvent } from '../remediation/remediation-event.js';
 import { Remediator } from '../remediation/remediator.js';
@@ -211,6 +212,7 @@ export class Agent implements AgentView {
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
       lastCheck: this.lastCheck ?? null,
+      api: this.lastReport?.api ?? apiReport(undefined, undefined),
       inSync: this.lastReport?.inSync ?? null,
       findings: (this.findings?.findings() ?? []).map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),
     };

@@ -10,6 +10,7 @@ import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { liveStateFromDump } from '../envoy-admin/live-state.js';
 import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
+import { withApiReport } from '../proto/api-report.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { resourceSetRoot } from '../resources/resource-set.js';
 import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
@@ -74,7 +75,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       ]);
       const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
       cache.sweep();
-      const report = compare(declared, live, { warmingGraceSeconds, defaultRemediation });
+      const report = withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation }));
       const summary: CheckSummary = {
         report,
         liveResources: live.set.resources.size,

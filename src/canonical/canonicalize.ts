@@ -2,6 +2,7 @@ import protobuf from 'protobufjs';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { typeNameFromUrl } from '../proto/envoy-registry.js';
+import { isEnvoyTypeName } from '../proto/envoy-namespaces.js';
 import { isPlainObject, sortedJson, type JsonValue } from './canonical-json.js';
 import {
   canonicalBool,
@@ -121,10 +122,16 @@ function hasPresence(field: protobuf.Field): boolean {
   return field.partOf !== null && field.partOf !== undefined;
 }
 
+export interface CanonicalOptions {
+  /** The declared side: an Envoy type the registry lacks is an error (a typo), not a newer Envoy's type. */
+  readonly strictEnvoyTypes?: boolean;
+}
+
 export class Canonicalizer {
   constructor(
     private readonly registry: EnvoyRegistry,
     readonly stats: CanonicalStats = newStats(),
+    private readonly options: CanonicalOptions = {},
   ) {}
 
   /** Canonical form of a message of the named type; a bad value is an error naming its field path. */
@@ -294,6 +301,9 @@ export class Canonicalizer {
     const { ['@type']: _type, ...rest } = value;
     const type = this.registry.lookupType(typeName);
     if (!type) {
+      if (this.options.strictEnvoyTypes && isEnvoyTypeName(typeName)) {
+        throw new SchemaError(`${path}/@type`, `${typeName} is not a type of Envoy ${this.registry.apiVersion}'s API`);
+      }
       this.bumpUnknownType(typeName);
       return { '@type': canonicalUrl, ...(this.unknown(rest, sensitive) as Record<string, JsonValue>) };
     }

@@ -1,3 +1,4 @@
+import type { ApiReport } from '../proto/api-report.js';
 import type { JsonValue } from '../canonical/canonical-json.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { ResourceType } from '../resources/resource.js';
@@ -72,4 +73,6 @@ export interface DriftReport {
   readonly coverage: { readonly compared: readonly ResourceType[]; readonly notCompared: readonly string[] };
   readonly unknown: { readonly fields: number; readonly types: Readonly<Record<string, number>> };
   readonly hashesOnly: boolean;
+  /** The Envoy API the comparison decoded with (src/proto/api-report.ts). */
+  readonly api?: ApiReport;
 }

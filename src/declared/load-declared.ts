@@ -68,7 +68,7 @@ async function load(path: string, registry: EnvoyRegistry, maxBytes: number): Pr
   });
   const files = info.isDirectory() ? await listDocuments(path) : [path];
   if (files.length === 0) throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${path}: no .yaml, .yml or .json files in the folder`);
-  const builder = new ResourceSetBuilder(registry);
+  const builder = new ResourceSetBuilder(registry, undefined, { strictEnvoyTypes: true });
   const sources: string[] = [];
   let manifest: Manifest = EMPTY_MANIFEST;
   let lock: { value: LockFile; source: string } | undefined;

@@ -53,6 +53,7 @@ export function renderText(report: DriftReport, c: Palette): string {
     lines.push('', 'Ignore rules:');
     for (const r of used) lines.push(`  ${r.rule} ${r.path}: ${r.expired ? c.yellow(`expired ${r.expires}, not applied`) : `suppressed ${r.suppressed}`} (${r.reason})`);
   }
+  if (report.api?.warning) lines.push('', c.yellow(`warning: ${report.api.warning}`));
   const notes: string[] = [];
   if (report.unknown.fields > 0 || Object.keys(report.unknown.types).length > 0) {
     const types = Object.keys(report.unknown.types);

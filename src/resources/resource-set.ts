@@ -1,5 +1,5 @@
 import type { CanonicalCache } from '../canonical/canonical-cache.js';
-import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalStats } from '../canonical/canonicalize.js';
+import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalOptions, type CanonicalStats } from '../canonical/canonicalize.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { hashValue, rootHash } from '../canonical/hash.js';
 import { DriftError, ErrorCodes } from '../errors.js';
@@ -60,6 +60,7 @@ export class ResourceSetBuilder {
   constructor(
     private readonly registry: EnvoyRegistry,
     private readonly cache?: CanonicalCache,
+    private readonly options: CanonicalOptions = {},
   ) {}
 
   cover(...types: ResourceType[]): this {
@@ -82,7 +83,7 @@ export class ResourceSetBuilder {
       for (const [name, count] of cached.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
       return cached.value as Record<string, JsonValue>;
     }
-    const local = new Canonicalizer(this.registry);
+    const local = new Canonicalizer(this.registry, undefined, this.options);
     const input = isPlainObject(raw) && typeof raw['@type'] === 'string' ? stripType(raw) : raw;
     const result = local.canonicalize(TYPE_NAMES[type], input);
     if (!result.ok) throw new DriftError(result.error.code, `${where}${result.error.message}`, { cause: result.error });

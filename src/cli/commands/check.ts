@@ -1,4 +1,5 @@
 import { readLiveState } from '../../envoy-admin/live-state.js';
+import { withApiReport } from '../../proto/api-report.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
@@ -41,7 +42,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     try {
       const declared = await loadDeclaredOrThrow(declaredPath);
       const live = await readLiveState(client, envoyRegistry(), { includeEds: declared.set.coverage.has('endpoint') });
-      const report = compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs));
+      const report = withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);
     } finally {
       await client.close();
