@@ -51,7 +51,7 @@ t.test('an Envoy type the API does not have is a broken declaration: exit 2, one
 });
 
 t.test('vendor extensions stay lenient and counted', async (t) => {
-  const bootstrap = gatewayBootstrap();
+  const bootstrap = gatewayBootstrap() as Record<string, any>;
   const listener = bootstrap['static_resources'].listeners[0];
   // Istio's types: one in its own package, one that borrowed the envoy. prefix without a version.
   hcmFilters(bootstrap).unshift({ name: 'istio.alpn', typed_config: { '@type': 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig', alpn_override: [{ alpn_override: ['istio-http/1.1'] }] } });
