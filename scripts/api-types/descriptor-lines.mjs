@@ -54,7 +54,7 @@ function fieldJson(field, mapEntries) {
   return out;
 }
 
-function messageLines(prefix, messages, emit) {
+function messageLines(prefix, messages, emit, edition) {
   for (const message of messages ?? []) {
     if (message.options?.mapEntry) continue;
     const name = `${prefix}.${message.name}`;
@@ -68,37 +68,32 @@ function messageLines(prefix, messages, emit) {
         (oneofs[oneof] ??= { oneof: [] }).oneof.push(field.name);
       }
     }
-    emit({ name, fields, ...(Object.keys(oneofs).length > 0 ? { oneofs } : {}) });
-    enumLines(name, message.enumType, emit);
-    messageLines(name, message.nestedType, emit);
+    emit({ name, fields, ...(Object.keys(oneofs).length > 0 ? { oneofs } : {}), ...edition });
+    enumLines(name, message.enumType, emit, edition);
+    messageLines(name, message.nestedType, emit, edition);
   }
 }
 
-function enumLines(prefix, enums, emit) {
+function enumLines(prefix, enums, emit, edition) {
   for (const e of enums ?? []) {
     const values = {};
     for (const value of e.value ?? []) values[value.name] = value.number ?? 0;
-    emit({ name: `${prefix}.${e.name}`, values });
+    emit({ name: `${prefix}.${e.name}`, values, ...edition });
   }
 }
 
-/** Sorted JSON lines (keys sorted too, so a refresh shows only real changes). */
+/** JSON lines sorted by type name; fields, values and oneofs keep the .proto's order, as protoc gives it. */
 export function descriptorLines(files) {
   const lines = [];
   const emit = (l) => lines.push(l);
   for (const file of files) {
     const prefix = file.package ? `.${file.package}` : '';
-    messageLines(prefix, file.messageType, emit);
-    enumLines(prefix, file.enumType, emit);
+    if (file.syntax === 'editions') throw new Error(`${file.name}: protobuf editions are not supported yet`);
+    // proto3 is the registry's default; the few proto2 files (descriptor.proto, validate.proto) say so.
+    const edition = file.syntax === 'proto3' ? {} : { edition: 'proto2' };
+    messageLines(prefix, file.messageType, emit, edition);
+    enumLines(prefix, file.enumType, emit, edition);
   }
   lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return lines.map((l) => JSON.stringify(sortKeys(l))).join('\n') + '\n';
-}
-
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort((a, b) => (a === 'name' ? -1 : b === 'name' ? 1 : a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, sortKeys(value[k])]));
-  }
-  return value;
+  return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 }

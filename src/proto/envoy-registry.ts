@@ -65,7 +65,11 @@ export function createRegistry(api: ApiTypes): EnvoyRegistry {
       parent = parentName ? root.define(parentName.slice(1)) : root;
     }
     if (parent.get(simpleName)) return true;
-    parent.add('values' in json ? protobuf.Enum.fromJSON(simpleName, json as unknown as protobuf.IEnum) : protobuf.Type.fromJSON(simpleName, { fields: {}, ...json } as protobuf.IType));
+    const built = 'values' in json ? protobuf.Enum.fromJSON(simpleName, json as unknown as protobuf.IEnum) : protobuf.Type.fromJSON(simpleName, { fields: {}, ...json } as protobuf.IType);
+    // protobufjs hands a nested type its edition only when the enclosing one
+    // resolves; a type built on its own needs it set (source lines name proto2).
+    (built as unknown as { _edition: string })._edition = typeof json['edition'] === 'string' ? json['edition'] : 'proto3';
+    parent.add(built);
     return true;
   };
 
