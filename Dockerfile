@@ -22,6 +22,8 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# Envoy's API types, read at run time (src/proto/api-types.ts).
+COPY proto/envoy-api ./proto/envoy-api
 USER 65532:65532
 EXPOSE 9902
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/bin.js"]
