@@ -38,7 +38,7 @@ if (!version) {
 
 const goEnv = {
   ...process.env,
-  GOMODCACHE: join(repo, '.tools', 'go', 'mod'),
+  GOMODCACHE: process.env.ENVOY_DRIFT_GOMODCACHE ?? join(repo, '.tools', 'go', 'mod'),
   GOFLAGS: '-modcacherw',
   GOTOOLCHAIN: 'local',
   GO111MODULE: 'on',
@@ -64,8 +64,11 @@ function requiresOf(goMod) {
   return requires;
 }
 
+/** Go libraries among the requirements, which carry no .proto Envoy's API imports; skipping them keeps a cold refresh short. */
+const NOT_PROTOS = /^(golang\.org\/x\/|google\.golang\.org\/grpc@|github\.com\/planetscale\/vtprotobuf@|github\.com\/envoyproxy\/go-control-plane@)/;
+
 const [envoy] = goDownload([`${MODULE}@${version}`]);
-const deps = goDownload(requiresOf(envoy.GoMod).filter((r) => !r.startsWith(`${MODULE}@`)));
+const deps = goDownload(requiresOf(envoy.GoMod).filter((r) => !r.startsWith(`${MODULE}@`) && !NOT_PROTOS.test(r)));
 
 const byName = new Map();
 const owner = new Map();
