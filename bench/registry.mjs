@@ -18,29 +18,11 @@ if (process.argv[2] === '--child') {
   await main();
 }
 
-/** The registry as it was built before proto/envoy-api: all 377 .proto files parsed. */
+/** The registry as it was built before proto/envoy-api, with the same interface. */
 async function previousRegistry() {
-  const { createRequire } = await import('node:module');
-  const { dirname } = await import('node:path');
-  const { readdirSync } = await import('node:fs');
   const protobuf = (await import('protobufjs')).default;
-  const require = createRequire(import.meta.url);
-  const dir = (name) => dirname(require.resolve(`${name}/package.json`));
-  const deps = join(dir('@grpc/grpc-js-xds'), 'deps');
-  const roots = ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((d) => join(deps, d)).concat(dir('protobufjs'));
-  const list = (base, prefix, accept) => readdirSync(join(base, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(base, `${prefix}/${e.name}`, accept) : e.name.endsWith('.proto') && accept(`${prefix}/${e.name}`) ? [`${prefix}/${e.name}`] : []));
-  const files = [...list(roots[0], 'envoy', (p) => /\/v3\//.test(p)), ...list(roots[1], 'xds', (p) => /\/v3\//.test(p)), ...list(roots[1], 'udpa', () => true), 'google/protobuf/descriptor.proto'];
-  const root = new protobuf.Root();
-  root.resolvePath = (_o, target) => roots.map((b) => join(b, target)).find((c) => existsSync(c)) ?? null;
-  let fileCount = 0;
-  for (const file of files) {
-    try {
-      root.loadSync(file, { keepCase: true, alternateCommentMode: false });
-      fileCount += 1;
-    } catch {
-      // as before: files with missing imports contribute no types
-    }
-  }
+  const { previousEnvoyApi } = await import('../scripts/api-types/previous-api.mjs');
+  const root = previousEnvoyApi();
   const cache = new Map();
   const lookupType = (nameOrUrl) => {
     const name = nameOrUrl.slice(nameOrUrl.lastIndexOf('/') + 1);
@@ -55,7 +37,7 @@ async function previousRegistry() {
     cache.set(name, found);
     return found;
   };
-  return { root, lookupType, hasType: (n) => lookupType(n) !== undefined, apiVersion: '1.31', fileCount };
+  return { root, lookupType, hasType: (n) => lookupType(n) !== undefined, apiVersion: '1.31', fileCount: 0 };
 }
 
 function builtTypes(ns) {

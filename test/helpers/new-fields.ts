@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs';
 import { envoyRegistry } from '../../src/proto/envoy-registry.js';
-import { previousFields } from './previous-envoy-api.js';
+import { previousFields } from '../../scripts/api-types/previous-api.mjs';
 
 /**
  * Fields added to Envoy's API since the previous registry (mid-2024), read
