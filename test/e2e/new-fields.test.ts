@@ -2,7 +2,6 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { makePki, type TestPki } from '../helpers/certs.js';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
@@ -35,8 +34,9 @@ t.teardown(async () => {
 });
 
 async function check(name: string, declared: Json) {
-  const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
-  writeFileSync(file, stringify(declared));
+  // JSON: in YAML an enum value such as OFF, unquoted, is a boolean to Envoy and to the loader alike.
+  const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
+  writeFileSync(file, JSON.stringify(declared));
   return checkJson(envoy.admin, file);
 }
 

@@ -35,6 +35,10 @@ export const SLOTS: Record<string, { resource: 'cluster' | 'listener'; path: str
   'envoy.config.route.v3.VirtualHost': { resource: 'listener', path: '/filter_chains/0/filters/0/typed_config/route_config/virtual_hosts/0' },
   'envoy.config.route.v3.Route': { resource: 'listener', path: '/filter_chains/0/filters/0/typed_config/route_config/virtual_hosts/0/routes/0' },
   'envoy.config.route.v3.RouteAction': { resource: 'listener', path: '/filter_chains/0/filters/0/typed_config/route_config/virtual_hosts/0/routes/0/route' },
+  // Messages a level down, where the API gained enum fields.
+  'envoy.config.route.v3.RateLimit': { resource: 'listener', path: '/filter_chains/0/filters/0/typed_config/route_config/virtual_hosts/0/rate_limits/0' },
+  [`${TYPES.hcm}.SetCurrentClientCertDetails`]: { resource: 'listener', path: '/filter_chains/0/filters/0/typed_config/set_current_client_cert_details' },
+  'envoy.extensions.transport_sockets.tls.v3.TlsParameters': { resource: 'cluster', path: '/transport_socket/typed_config/common_tls_context/tls_params' },
 };
 
 function cluster(name: string, pki: TestPki): Json {
@@ -43,7 +47,7 @@ function cluster(name: string, pki: TestPki): Json {
     type: 'STATIC',
     connect_timeout: '1s',
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 9 } } } }] }] },
-    transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': `type.googleapis.com/${TYPES.upstreamTls}`, sni: 'localhost', common_tls_context: { alpn_protocols: ['h2'], validation_context: { trusted_ca: { filename: pki.caCert } } } } },
+    transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': `type.googleapis.com/${TYPES.upstreamTls}`, sni: 'localhost', common_tls_context: { alpn_protocols: ['h2'], tls_params: { tls_maximum_protocol_version: 'TLSv1_3' }, validation_context: { trusted_ca: { filename: pki.caCert } } } } },
     typed_extension_protocol_options: { [TYPES.upstreamHttp]: { '@type': `type.googleapis.com/${TYPES.upstreamHttp}`, common_http_protocol_options: { idle_timeout: '30s' }, explicit_http_config: { http2_protocol_options: {} } } },
   };
 }
@@ -59,10 +63,12 @@ function listener(name: string, pki: TestPki): Json {
           '@type': `type.googleapis.com/${TYPES.hcm}`,
           stat_prefix: name,
           max_request_headers_kb: 96,
+          forward_client_cert_details: 'SANITIZE_SET',
+          set_current_client_cert_details: { subject: true },
           common_http_protocol_options: { idle_timeout: '30s' },
           http_protocol_options: { accept_http_10: false },
           http2_protocol_options: { max_concurrent_streams: 100 },
-          route_config: { name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'nf-set', timeout: '5s' } }] }] },
+          route_config: { name, virtual_hosts: [{ name: 'all', domains: ['*'], rate_limits: [{ actions: [{ remote_address: {} }] }], routes: [{ match: { prefix: '/' }, route: { cluster: 'nf-set', timeout: '5s' } }] }] },
           http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': `type.googleapis.com/${TYPES.router}` } }],
         },
       }],

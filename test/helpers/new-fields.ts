@@ -89,9 +89,16 @@ function messageCase(type: protobuf.Type, depth: number): Omit<NewField, 'messag
   return undefined;
 }
 
-function fieldCase(field: protobuf.Field, depth = 0): Omit<NewField, 'message' | 'field'> | string {
-  if (field.repeated || field instanceof protobuf.MapField) return 'repeated: only its empty default is respelled';
-  const resolved = field.resolve().resolvedType;
+function fieldCase(field: protobuf.Field, depth = 0, resolvedElement?: protobuf.Type | protobuf.Enum | null): Omit<NewField, 'message' | 'field'> | string {
+  if (field instanceof protobuf.MapField) return 'map: only its empty default is respelled';
+  const resolved = resolvedElement ?? field.resolve().resolvedType;
+  if (field.repeated) {
+    // A list of scalars or enums: one element, respelled as the element is.
+    if (resolved instanceof protobuf.Type || depth > 0) return 'repeated: only its empty default is respelled';
+    const element = fieldCase(new protobuf.Field(field.name, field.id, field.type), depth + 1, resolved);
+    if (typeof element === 'string') return element;
+    return { value: [element.value], spellings: element.spellings.map((s) => ({ kind: s.kind, value: [s.value] })), writtenDefault: [], changed: [element.changed] };
+  }
   const presence = field.partOf !== null && field.partOf !== undefined;
   if (resolved instanceof protobuf.Enum) {
     const entries = Object.entries(resolved.values);
@@ -151,7 +158,7 @@ export function newFields(messages: readonly string[]): { fields: NewField[]; sk
       }
       const made = fieldCase(field);
       if (typeof made === 'string') {
-        if (field.repeated) fields.push({ message, field: field.name, value: undefined, spellings: [], writtenDefault: [], changed: undefined });
+        if (field.repeated || field instanceof protobuf.MapField) fields.push({ message, field: field.name, value: undefined, spellings: [], writtenDefault: [], changed: undefined });
         else skipped.push({ message, field: field.name, reason: made });
         continue;
       }
