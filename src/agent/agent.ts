@@ -7,10 +7,9 @@ import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import type { DriftEvent, EventInput } from '../events/event.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { version } from '../cli/version.js';
-import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
-import { envoyRegistry } from '../proto/envoy-registry.js';
+import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { RemediationEvent } from '../remediation/remediation-event.js';
-import { Remediator } from '../remediation/remediator.js';
+import type { Remediator } from '../remediation/remediator.js';
 import type { AgentConfig } from './agent-config.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
@@ -20,6 +19,7 @@ import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
+import { PollCost } from './poll-cost.js';
 import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatValues } from './stats-poller.js';
 
 export interface AgentOptions {
@@ -58,8 +58,8 @@ export class Agent implements AgentView {
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
-  /** Smoothed time Envoy takes to answer a stats poll (one slow answer does not stretch the interval). */
-  private pollCostMs = 0;
+  /** Time Envoy usually takes to answer a stats poll (one slow answer does not stretch the interval). */
+  private readonly pollCost = new PollCost();
   private knownRequests: number | undefined;
   private processMarker: string | undefined;
   private remediator: Remediator | undefined;
@@ -123,22 +123,15 @@ export class Agent implements AgentView {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     await this.pipeline.start();
-    this.remediator = new Remediator({
-      config: this.config.remediationPolicy,
-      defaultMode: this.config.remediation,
-      dryRun: this.config.dryRun,
-      admin: this.admin,
-      emit: (event) => void this.emit(remediationEventInput(event)).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'remediation event not journaled')),
-    });
     await this.loadDeclaredHere();
     if (this.config.remediationPolicy.ads) {
       if (!this.declaredHere) throw new DriftError(ErrorCodes.INTERNAL, 'ads: the declaration is not loaded');
-      const started = await this.remediator.startAds(this.declaredHere);
+      const started = await (await this.ensureRemediator()).startAds(this.declaredHere);
       if (!started.ok) throw started.error;
       this.adsAddress = started.value;
       this.logger.info({ ads: this.adsAddress }, 'serving the declared snapshot over ADS');
     }
-    this.server = new AgentServer(this, token, [...remediationRoutes(this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
+    this.server = new AgentServer(this, token, [...remediationRoutes(() => this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
     this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
     await this.watcher.start();
@@ -201,7 +194,7 @@ export class Agent implements AgentView {
         nextDelayMs: this.scheduledDelayMs,
         consecutiveFailures: Math.max(this.failures, this.checkFailures),
         effectiveIntervalMs: this.effectiveIntervalMs(),
-        pollCostMs: Math.round(this.pollCostMs * 10) / 10,
+        pollCostMs: Math.round(this.pollCost.ms * 10) / 10,
         fullCheckIntervalMs: this.config.fullCheckIntervalMs,
         remediation: this.config.remediation,
         dryRun: this.config.dryRun,
@@ -249,11 +242,31 @@ export class Agent implements AgentView {
     return this.config.remediation !== 'observe' || this.config.remediationPolicy.ads !== undefined || (this.declared?.modes ?? []).some((m) => m !== 'observe');
   }
 
+  /**
+   * The remediator, its mechanisms (gRPC for ADS among them) and the type
+   * registry on this thread are loaded only once some service may be
+   * remediated: an observing agent never pays for them.
+   */
+  private async ensureRemediator(): Promise<Remediator> {
+    if (this.remediator) return this.remediator;
+    const { Remediator } = await import('../remediation/remediator.js');
+    this.remediator ??= new Remediator({
+      config: this.config.remediationPolicy,
+      defaultMode: this.config.remediation,
+      dryRun: this.config.dryRun,
+      admin: this.admin,
+      emit: (event) => void this.emit(remediationEventInput(event)).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'remediation event not journaled')),
+    });
+    return this.remediator;
+  }
+
   private async loadDeclaredHere(): Promise<void> {
     if (!this.remediationActive()) {
       this.declaredHere = undefined;
       return;
     }
+    await this.ensureRemediator();
+    const [{ loadDeclared }, { envoyRegistry }] = await Promise.all([import('../declared/load-declared.js'), import('../proto/envoy-registry.js')]);
     // The worker validated it already; a failure here keeps the last one.
     const result = await loadDeclared(this.config.declared, envoyRegistry());
     if (result.ok) this.declaredHere = result.value;
@@ -287,7 +300,7 @@ export class Agent implements AgentView {
    * budget: a proxy with thousands of clusters makes each poll cost more.
    */
   effectiveIntervalMs(): number {
-    const paced = this.pollCostMs / this.config.adminBudget;
+    const paced = this.pollCost.ms / this.config.adminBudget;
     return Math.round(Math.min(Math.max(this.config.intervalMs, this.config.maxBackoffMs), Math.max(this.config.intervalMs, paced)));
   }
 
@@ -316,7 +329,7 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
-    this.pollCostMs = this.pollCostMs === 0 ? stats.tookMs : 0.8 * this.pollCostMs + 0.2 * stats.tookMs;
+    this.pollCost.record(stats.tookMs);
     const requests = adminRequestCount(stats);
     const restarted = (requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests) || uptimeDropped(this.lastStats, stats);
     if (requests !== undefined) this.knownRequests = requests;
