@@ -19,8 +19,10 @@ import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
+import { XdsFileWatcher } from './xds-file-watcher.js';
 import { PollCost } from './poll-cost.js';
-import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatValues } from './stats-poller.js';
+import { pollLight, processIdentity, restartBetween, type LightPoll, type ProcessIdentity } from './light-poll.js';
+import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
 
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -61,6 +63,15 @@ export class Agent implements AgentView {
   /** Time Envoy usually takes to answer a stats poll (one slow answer does not stretch the interval). */
   private readonly pollCost = new PollCost();
   private knownRequests: number | undefined;
+  /** The runtime's fingerprint at the last poll. */
+  private lastRuntime: string | undefined;
+  /** The Envoy process last seen (start time, hot-restart epoch). */
+  private process: ProcessIdentity | undefined;
+  /** When the next stats scan is due. */
+  private nextScanAt = 0;
+  /** Until when every step scans the stats: a watched xDS file changed, and Envoy may still be applying it. */
+  private scanUntil = 0;
+  private readonly xdsWatcher = new XdsFileWatcher((file) => this.xdsFileChanged(file));
   private processMarker: string | undefined;
   private remediator: Remediator | undefined;
   /** The declaration on this thread too, only while some service may be remediated. */
@@ -147,6 +158,7 @@ export class Agent implements AgentView {
     this.stopping = true;
     clearTimeout(this.timer);
     this.watcher?.close();
+    this.xdsWatcher.close();
     await this.current?.catch(() => undefined);
     if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
     await this.findings?.save().catch(() => undefined);
@@ -295,9 +307,10 @@ export class Agent implements AgentView {
   }
 
   /**
-   * The interval, stretched so that the stats polls keep Envoy's admin (its
-   * main thread, which also applies config) busy for at most the admin
-   * budget: a proxy with thousands of clusters makes each poll cost more.
+   * The stats scan's interval, stretched so that the scans keep Envoy's admin
+   * (its main thread, which also applies config) busy for at most the admin
+   * budget: a proxy with thousands of clusters makes each scan cost more. The
+   * per-interval `/runtime` poll costs a fraction of a millisecond.
    */
   effectiveIntervalMs(): number {
     const paced = this.pollCost.ms / this.config.adminBudget;
@@ -306,17 +319,18 @@ export class Agent implements AgentView {
 
   private nextDelay(): number {
     const failures = Math.max(this.failures, this.checkFailures);
-    if (failures === 0) return this.effectiveIntervalMs();
+    if (failures === 0 && Date.now() < this.scanUntil) return Math.min(this.config.intervalMs, 250);
+    if (failures === 0) return this.config.intervalMs;
     // Jittered exponential backoff while the proxy does not answer, or its dump keeps failing.
     const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(failures, 16));
     return Math.round(base * (0.5 + Math.random() * 0.5));
   }
 
   private async step(): Promise<void> {
-    let stats: StatValues;
+    let light: LightPoll;
     try {
-      this.metrics.adminRequests.inc({ kind: 'stats' });
-      stats = await pollStats(this.admin);
+      this.metrics.adminRequests.inc({ kind: 'runtime' });
+      light = await pollLight(this.admin);
     } catch (error) {
       await this.unreachable(asDriftError(error));
       return;
@@ -329,20 +343,88 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
+    const moved: string[] = [];
+    let attribution: Attribution | undefined;
+    // A new connection: the process behind the old one may be gone. /server_info tells (it costs more than /runtime, so only then).
+    if (light.newConnection || !this.process) {
+      try {
+        this.metrics.adminRequests.inc({ kind: 'server_info' });
+        const identity = processIdentity(await this.admin.serverInfo());
+        const restart = restartBetween(this.process, identity);
+        if (restart) {
+          moved.push('server_info');
+          attribution = restart;
+        }
+        if (identity) this.process = identity;
+      } catch (error) {
+        const drift = asDriftError(error);
+        if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) {
+          await this.unreachable(drift);
+          return;
+        }
+        // An answer that is not server info: the stats scan and the check's process marker still see a restart.
+        this.logger.debug({ err: drift }, 'server info unreadable');
+      }
+    }
+    if (this.lastRuntime !== undefined && light.runtime !== this.lastRuntime) {
+      moved.push('runtime');
+      attribution ??= 'admin runtime override';
+    }
+    this.lastRuntime = light.runtime;
+    if (Date.now() >= this.nextScanAt || Date.now() < this.scanUntil) {
+      const scanned = await this.scanStats();
+      if (scanned === 'unreachable') return;
+      if (scanned) {
+        this.scanUntil = 0;
+        moved.push(...scanned.moved);
+        attribution ??= scanned.attribution;
+      }
+    }
+    if (attribution) {
+      this.logger.debug({ moved, attribution }, 'proxy state moved');
+      this.pendingTrigger ??= 'change';
+      this.pendingAttribution = attribution;
+    }
+    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
+    if (!this.pendingTrigger) return;
+    await this.check(this.pendingTrigger, this.pendingAttribution);
+  }
+
+  /**
+   * The stats scan: the subscription versions and update counters of every
+   * xDS (control-plane pushes, files the agent cannot see), paced so that it
+   * keeps Envoy's admin busy for at most the admin budget.
+   */
+  private async scanStats(): Promise<StatChange | undefined | 'unreachable'> {
+    let stats: StatValues;
+    try {
+      this.metrics.adminRequests.inc({ kind: 'stats' });
+      stats = await pollStats(this.admin);
+    } catch (error) {
+      await this.unreachable(asDriftError(error));
+      return 'unreachable';
+    }
     this.pollCost.record(stats.tookMs);
+    this.nextScanAt = Date.now() + this.effectiveIntervalMs() - this.config.intervalMs / 2;
     const requests = adminRequestCount(stats);
     const restarted = (requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests) || uptimeDropped(this.lastStats, stats);
     if (requests !== undefined) this.knownRequests = requests;
     const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
     this.lastStats = stats;
-    if (change) {
-      this.logger.debug({ moved: change.moved, attribution: change.attribution }, 'proxy stats moved');
-      this.pendingTrigger ??= 'change';
-      this.pendingAttribution = change.attribution;
-    }
-    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
-    if (!this.pendingTrigger) return;
-    await this.check(this.pendingTrigger, this.pendingAttribution);
+    return change;
+  }
+
+  /**
+   * A watched xDS file changed. Envoy sees it through its own watch and
+   * applies it within milliseconds (longer for thousands of resources): the
+   * stats scan runs at every step for a few seconds, and the first one that
+   * shows the update counters moved starts the check.
+   */
+  private xdsFileChanged(file: string): void {
+    if (this.stopping) return;
+    this.logger.debug({ file }, 'xDS file changed');
+    this.scanUntil = Date.now() + 3_000;
+    if (!this.current) this.schedule(Math.min(this.scheduledDelayMs, 50));
   }
 
   private async unreachable(error: DriftError): Promise<void> {
@@ -385,6 +467,7 @@ export class Agent implements AgentView {
     this.metrics.checks.inc({ trigger });
     this.metrics.lastSuccess.set(Date.now() / 1000);
     this.xdsFromFiles = summary.xdsFromFiles;
+    this.xdsWatcher.update(summary.xdsFiles);
     // A new process marker is a restart, whatever the stats said (they can miss a quick one).
     if (summary.processMarker && this.processMarker && summary.processMarker !== this.processMarker && attribution !== 'hot restart') attribution = 'proxy restart';
     if (summary.processMarker) this.processMarker = summary.processMarker;

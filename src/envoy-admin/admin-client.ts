@@ -79,6 +79,17 @@ export class AdminClient {
     }
   }
 
+  /**
+   * A GET kept as text, and whether it went over a new connection: polled
+   * every second over one kept-alive connection, a new one means the old
+   * was closed, as it is when the Envoy process behind it exits.
+   */
+  async probe(path: string): Promise<{ text: string; newConnection: boolean }> {
+    const { status, text, reused } = await this.exchange('GET', path, path);
+    if (status !== 200) throw new DriftError(ErrorCodes.ADMIN_HTTP_STATUS, `${this.where(path)}: HTTP ${status}`);
+    return { text, newConnection: !reused };
+  }
+
   async post(path: string, params: Record<string, string>): Promise<string> {
     return this.send('POST', path, params);
   }
@@ -102,7 +113,7 @@ export class AdminClient {
   }
 
   /** One request, bounded in time (sending to the last body byte) and in size. */
-  private exchange(method: 'GET' | 'POST', target: string, path: string): Promise<{ status: number; text: string }> {
+  private exchange(method: 'GET' | 'POST', target: string, path: string): Promise<{ status: number; text: string; reused: boolean }> {
     return new Promise((resolve, reject) => {
       const url = new URL(target, this.address.origin);
       const secure = url.protocol === 'https:' && !this.address.socketPath;
@@ -114,7 +125,7 @@ export class AdminClient {
         ...(this.address.socketPath ? { socketPath: this.address.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? 443 : 80) }),
       };
       let settled = false;
-      const finish = (error: DriftError | undefined, value?: { status: number; text: string }) => {
+      const finish = (error: DriftError | undefined, value?: { status: number; text: string; reused: boolean }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -137,7 +148,7 @@ export class AdminClient {
           if (size > this.maxBytes) finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response exceeds the limit of ${this.maxBytes} bytes`));
           else chunks.push(chunk);
         });
-        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: request.reusedSocket }));
         response.on('error', (error) => finish(this.transportError(path, error)));
         response.on('aborted', () => finish(this.transportError(path, new Error('connection closed before the answer ended'))));
       });
