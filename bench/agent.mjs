@@ -1,28 +1,36 @@
-// Benchmark of the sidecar agent beside a real Envoy (npm run build first):
-//   1. steady-state CPU and RSS of the agent at a 1 s interval, beside Envoy
-//      with 1,000 and with 10,000 resources;
-//   2. detection latency, drift made (admin call) to event (SSE), over N drifts;
-//   3. p50 / p99 of HTTP traffic through Envoy under load (wrk) with the agent
-//      running and not, in the same run.
-//   node bench/agent.mjs [steadySeconds=30] [drifts=50] [loadSeconds=15] [phases=steady,latency,load]
+// Benchmark of the sidecar agent beside a real Envoy (npm run build first),
+// one or more builds side by side in the same run (bench/builds.mjs), runs
+// alternated between builds:
+//   1. steady: CPU and RSS of the agent (all threads) at a 1 s interval beside
+//      a realistic Envoy (health checks, outlier detection, retries, ten
+//      virtual hosts; its stats move every second) with 1,000 and 10,000
+//      clusters + routes, and the admin time it takes from Envoy's main thread;
+//   2. latency: detection latency, change made to `drift.detected` on the SSE
+//      stream, for an admin runtime override, a filesystem-xDS cluster change
+//      and a proxy restart with another bootstrap (beside 1,000 clusters);
+//   3. load: p50 / p99 through Envoy under wrk with and without the agent.
+//   BUILDS=before=/work/main/dist,after=dist node bench/agent.mjs [steadySeconds=30] [drifts=20] [loadSeconds=15] [phases=steady,latency,load] [reps=2] [sizes=1000,10000]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAgentEvents } from '../scripts/agent-events.mjs';
 import { envoyBinary } from '../scripts/setup/envoy.mjs';
+import { builds, median, percentile } from './builds.mjs';
 
 const STEADY_SECONDS = Number(process.argv[2] ?? 30);
-const DRIFTS = Number(process.argv[3] ?? 50);
+const DRIFTS = Number(process.argv[3] ?? 20);
 const LOAD_SECONDS = Number(process.argv[4] ?? 15);
 const PHASES = new Set((process.argv[5] ?? 'steady,latency,load').split(','));
+const REPS = Number(process.argv[6] ?? 2);
+const SIZES = (process.argv[7] ?? '1000,10000').split(',').map(Number);
+const BUILDS = builds();
 // PIN=1: Envoy alone on CPU 0; the load generator, the upstream and the agent on CPU 1,
 // as a sidecar with its own CPU budget would run beside a proxy.
 const PIN = process.env.PIN === '1';
 const pinned = (cpu, command, args) => (PIN ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-bench-'));
-const cli = join(process.cwd(), 'dist', 'cli', 'bin.js');
 const children = [];
 
 function freePort() {
@@ -34,27 +42,54 @@ function freePort() {
   });
 }
 
-async function waitFor(probe, what, timeoutMs = 120_000) {
+async function waitFor(probe, what, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe().catch(() => undefined);
     if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function bootstrap({ clusters, upstreamPort, listenPort }) {
-  const extra = Array.from({ length: clusters }, (_, i) => ({
-    name: `svc-${i}`,
-    connect_timeout: '1s',
-    type: 'STATIC',
-    load_assignment: { cluster_name: `svc-${i}`, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 20000 + (i % 40000) } } } }] }] },
-  }));
-  const routes = Array.from({ length: clusters }, (_, i) => ({ match: { prefix: `/svc/${i}/` }, route: { cluster: `svc-${i}` } }));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A cluster as an edge proxy has them: health checked, outlier detection, circuit breakers. */
+function cluster(i, connectTimeout = '1s') {
   return {
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    name: `svc-${i}`,
+    connect_timeout: connectTimeout,
+    type: 'STATIC',
+    circuit_breakers: { thresholds: [{ max_connections: 1000, max_retries: 3 }] },
+    outlier_detection: { consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 },
+    health_checks: [{ timeout: '1s', interval: '5s', unhealthy_threshold: 3, healthy_threshold: 1, no_traffic_interval: '60s', tcp_health_check: {} }],
+    load_assignment: { cluster_name: `svc-${i}`, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 20000 + (i % 40000) } } } }] }] },
+  };
+}
+
+/**
+ * `clusters` clusters and as many routes over ten virtual hosts with retry
+ * policies. With `cdsPath` the clusters come from a filesystem-xDS file.
+ */
+function bootstrap({ clusters, adminPort = 0, upstreamPort, listenPort, cdsPath, routeTimeout = '15s' }) {
+  const perHost = Math.ceil(clusters / 10);
+  const virtual_hosts = Array.from({ length: 10 }, (_, h) => ({
+    name: `vhost-${h}`,
+    domains: h === 0 ? ['*'] : [`host-${h}.example.com`],
+    retry_policy: { retry_on: '5xx,connect-failure', num_retries: 2, per_try_timeout: '2s' },
+    routes: [
+      ...Array.from({ length: perHost }, (_, r) => ({ match: { prefix: `/svc/${h * perHost + r}/` }, route: { cluster: `svc-${(h * perHost + r) % clusters}`, timeout: routeTimeout } })),
+      ...(h === 0 ? [{ match: { prefix: '/' }, route: { cluster: 'upstream' } }] : []),
+    ],
+  }));
+  const upstream = { name: 'upstream', connect_timeout: '1s', type: 'STATIC', load_assignment: { cluster_name: 'upstream', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }] } };
+  return {
+    node: { id: 'bench', cluster: 'bench' },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } },
+    // Histograms (the admin's request time, read by the bench) are latched at each flush.
+    stats_flush_interval: '1s',
     layered_runtime: { layers: [{ name: 'static', static_layer: { bench: { flag: 0 } } }, { name: 'admin', admin_layer: {} }] },
+    ...(cdsPath ? { dynamic_resources: { cds_config: { path_config_source: { path: cdsPath }, resource_api_version: 'V3' } } } : {}),
     static_resources: {
       listeners: [{
         name: 'ingress',
@@ -62,34 +97,41 @@ function bootstrap({ clusters, upstreamPort, listenPort }) {
         filter_chains: [{ filters: [{ name: 'hcm', typed_config: {
           '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
           stat_prefix: 'ingress',
-          route_config: { name: 'routes', virtual_hosts: [{ name: 'bench', domains: ['*'], routes: [...routes, { match: { prefix: '/' }, route: { cluster: 'upstream' } }] }] },
+          route_config: { name: 'routes', virtual_hosts },
           http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
         } }] }],
       }],
-      clusters: [
-        ...extra,
-        { name: 'upstream', connect_timeout: '1s', type: 'STATIC', load_assignment: { cluster_name: 'upstream', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: upstreamPort } } } }] }] } },
-      ],
+      clusters: cdsPath ? [upstream] : [...Array.from({ length: clusters }, (_, i) => cluster(i)), upstream],
     },
   };
 }
 
-async function startEnvoy(config, name) {
-  const path = join(work, `${name}.json`);
-  writeFileSync(path, JSON.stringify(config));
+function cdsFile(clusters, changed) {
+  return JSON.stringify({ resources: Array.from({ length: clusters }, (_, i) => ({ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...cluster(i, i === changed ? '7s' : '1s') })) });
+}
+
+async function startEnvoy(configPath, name) {
   const addressFile = join(work, `${name}.admin`);
-  const child = spawn(...pinned(0, envoyBinary(), ['-c', path, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error']), { stdio: 'ignore' });
+  rmSync(addressFile, { force: true });
+  const child = spawn(...pinned(0, envoyBinary(), ['-c', configPath, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error']), { stdio: 'ignore' });
   children.push(child);
   const admin = await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`Envoy ${name} exited`);
     if (!existsSync(addressFile) || !readFileSync(addressFile, 'utf8').trim()) return undefined;
     const admin = `http://${readFileSync(addressFile, 'utf8').trim()}`;
     return (await (await fetch(`${admin}/ready`)).text()).trim() === 'LIVE' ? admin : undefined;
   }, `Envoy ${name}`);
-  return { child, admin, path };
+  return { child, admin, path: configPath };
 }
 
-async function startAgent(admin, declared, name) {
-  const child = spawn(...pinned(1, process.execPath, [cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
+async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+async function startAgent(build, admin, declared, name) {
+  const child = spawn(...pinned(1, process.execPath, [build.cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
@@ -98,7 +140,7 @@ async function startAgent(admin, declared, name) {
   return { child, endpoint };
 }
 
-/** CPU seconds (user + system) and RSS of a process, from /proc. */
+/** CPU seconds (user + system, all threads) and RSS of a process, from /proc. */
 function usage(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]);
@@ -107,46 +149,131 @@ function usage(pid) {
   return { cpuSeconds: ticks / 100, rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
-async function steadyState(clusters) {
-  const envoy = await startEnvoy(bootstrap({ clusters, upstreamPort: await freePort(), listenPort: 0 }), `steady-${clusters}`);
-  const agent = await startAgent(envoy.admin, envoy.path, `steady-${clusters}`);
-  const before = usage(agent.child.pid);
+/** CPU seconds of Envoy's main thread (the thread named "envoy": admin, xDS, health checks, stats flushes). */
+function mainThreadCpu(pid) {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'envoy') continue;
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(stat[11]) + Number(stat[12])) / 100;
+  }
+  return NaN;
+}
+
+/** Envoy's own account of its admin requests: the admin listener's request-time histogram (sum in ms, count). */
+async function adminTime(admin) {
+  const text = await (await fetch(`${admin}/stats?format=prometheus&filter=${encodeURIComponent('^http\\.admin\\.downstream_rq_time$')}`)).text();
+  const sum = Number(/envoy_http_downstream_rq_time_sum\{envoy_http_conn_manager_prefix="admin"\} ([\d.e+]+)/.exec(text)?.[1] ?? NaN);
+  const count = Number(/envoy_http_downstream_rq_time_count\{envoy_http_conn_manager_prefix="admin"\} (\d+)/.exec(text)?.[1] ?? NaN);
+  return { sum, count };
+}
+
+/**
+ * One window of STEADY_SECONDS with one build's agent (or none), beside an
+ * Envoy already running. The admin histogram is latched at each stats flush
+ * (every second here), so the window is read a flush after it ends.
+ */
+async function window(envoy, build, name) {
+  const agent = build ? await startAgent(build, envoy.admin, envoy.path, name) : undefined;
+  if (agent) await sleep(5_000); // past the first check, into the steady state
+  await sleep(1_100);
+  const adminBefore = await adminTime(envoy.admin);
+  const mainBefore = mainThreadCpu(envoy.child.pid);
+  const before = agent ? usage(agent.child.pid) : undefined;
   const started = Date.now();
-  await new Promise((r) => setTimeout(r, STEADY_SECONDS * 1000));
-  const after = usage(agent.child.pid);
+  await sleep(STEADY_SECONDS * 1000);
+  const after = agent ? usage(agent.child.pid) : undefined;
+  const mainAfter = mainThreadCpu(envoy.child.pid);
   const wall = (Date.now() - started) / 1000;
-  const status = await (await fetch(`${agent.endpoint}/v1/status`)).json();
-  agent.child.kill('SIGTERM');
-  envoy.child.kill('SIGTERM');
-  const resources = status.declared.resources;
-  return { clusters, resources, cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / wall) * 100, rssMb: after.rssMb, peakMb: after.peakMb };
+  await sleep(1_100);
+  const adminAfter = await adminTime(envoy.admin);
+  const status = agent ? await (await fetch(`${agent.endpoint}/v1/status`)).json() : undefined;
+  if (agent) await stopProcess(agent.child);
+  return {
+    build: build?.label ?? 'none',
+    cpuPercent: agent ? ((after.cpuSeconds - before.cpuSeconds) / wall) * 100 : 0,
+    rssMb: after?.rssMb ?? 0,
+    peakMb: after?.peakMb ?? 0,
+    // Two of the admin requests in the window are the bench's own reads of the histogram.
+    adminPercent: ((adminAfter.sum - adminBefore.sum) / (wall * 1000)) * 100,
+    adminRequests: adminAfter.count - adminBefore.count - 1,
+    mainThreadPercent: ((mainAfter - mainBefore) / wall) * 100,
+    interval: status?.agent.effectiveIntervalMs,
+  };
 }
 
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+async function steadyState(clusters) {
+  const config = join(work, `steady-${clusters}.json`);
+  writeFileSync(config, JSON.stringify(bootstrap({ clusters, upstreamPort: await freePort(), listenPort: 0 })));
+  const envoy = await startEnvoy(config, `steady-${clusters}`);
+  const runs = [];
+  try {
+    for (let rep = 0; rep < REPS; rep++) {
+      runs.push({ rep, ...(await window(envoy, undefined, `steady-${clusters}-none-${rep}`)) });
+      for (const build of rep % 2 ? [...BUILDS].reverse() : BUILDS) runs.push({ rep, ...(await window(envoy, build, `steady-${clusters}-${build.label}-${rep}`)) });
+    }
+  } finally {
+    await stopProcess(envoy.child);
+  }
+  return runs;
 }
 
-async function detectionLatency() {
-  const envoy = await startEnvoy(bootstrap({ clusters: 1000, upstreamPort: await freePort(), listenPort: 0 }), 'latency');
-  const agent = await startAgent(envoy.admin, envoy.path, 'latency');
+/** Detection latency of three change kinds beside 1,000 clusters, for one build. */
+async function detectionLatency(build) {
+  const dir = join(work, `latency-${build.label}`);
+  mkdirSync(dir, { recursive: true });
+  const clusters = 1000;
+  const adminPort = await freePort();
+  const base = { clusters, adminPort, upstreamPort: await freePort(), listenPort: 0, cdsPath: join(dir, 'cds.json') };
+  const config = join(dir, 'envoy.json');
+  const other = join(dir, 'envoy-other.json');
+  writeFileSync(config, JSON.stringify(bootstrap(base)));
+  writeFileSync(other, JSON.stringify(bootstrap({ ...base, routeTimeout: '16s' })));
+  writeFileSync(join(dir, 'cds.json'), cdsFile(clusters));
+  const declared = join(dir, 'declared');
+  mkdirSync(declared);
+  copyFileSync(config, join(declared, 'envoy.json'));
+  copyFileSync(join(dir, 'cds.json'), join(declared, 'cds.json'));
+  let envoy = await startEnvoy(config, `latency-${build.label}`);
+  const agent = await startAgent(build, envoy.admin, declared, `latency-${build.label}`);
   const arrivals = [];
   const close = await readAgentEvents(agent.endpoint, (event, at) => arrivals.push({ at, event }));
-  const detected = [];
-  const resolved = [];
-  for (let i = 0; i < DRIFTS; i++) {
-    for (const [query, type, sink] of [[`bench.flag=${i + 1}`, 'drift.detected', detected], ['bench.flag', 'drift.resolved', resolved]]) {
-      const seen = arrivals.length;
-      const made = performance.now();
-      await fetch(`${envoy.admin}/runtime_modify?${query}`, { method: 'POST' });
-      const arrival = await waitFor(async () => arrivals.slice(seen).find((a) => a.event.type === type), type, 30_000);
-      sink.push(arrival.at - made);
+  const result = { runtime: [], file: [], restart: [] };
+  /** Makes a change, resolves with the time from `made` (set by the change) to the event. */
+  const timed = async (change, type, sink) => {
+    const seen = arrivals.length;
+    const made = await change();
+    const arrival = await waitFor(async () => arrivals.slice(seen).find((a) => a.event.type === type), type, 60_000);
+    sink?.push(arrival.at - made);
+    await sleep(200 + Math.random() * 800); // drifts are made at any phase of the poll
+  };
+  const writeCds = (changed) => {
+    writeFileSync(join(dir, 'cds.next'), cdsFile(clusters, changed));
+    const made = performance.now();
+    renameSync(join(dir, 'cds.next'), join(dir, 'cds.json'));
+    return made;
+  };
+  const restart = async (path) => {
+    await stopProcess(envoy.child);
+    envoy = await startEnvoy(path, `latency-${build.label}`);
+    return performance.now(); // from the moment the new process is LIVE
+  };
+  try {
+    for (let i = 0; i < DRIFTS; i++) {
+      await timed(async () => { const made = performance.now(); await fetch(`${envoy.admin}/runtime_modify?bench.flag=${i + 1}`, { method: 'POST' }); return made; }, 'drift.detected', result.runtime);
+      await timed(async () => { await fetch(`${envoy.admin}/runtime_modify?bench.flag`, { method: 'POST' }); return performance.now(); }, 'drift.resolved');
+      await timed(async () => writeCds(i % clusters), 'drift.detected', result.file);
+      await timed(async () => writeCds(-1), 'drift.resolved');
+      if (i < Math.ceil(DRIFTS / 4)) {
+        await timed(() => restart(other), 'drift.detected', result.restart);
+        await timed(() => restart(config), 'drift.resolved');
+      }
     }
+  } finally {
+    close();
+    await stopProcess(agent.child);
+    await stopProcess(envoy.child);
   }
-  close();
-  agent.child.kill('SIGTERM');
-  envoy.child.kill('SIGTERM');
-  return { detected, resolved };
+  return result;
 }
 
 function ensureWrk() {
@@ -174,36 +301,55 @@ async function underLoad() {
   const upstream = spawn(...pinned(1, process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${upstreamPort}, '127.0.0.1')`]), { stdio: 'ignore' });
   children.push(upstream);
   const listenPort = await freePort();
-  const envoy = await startEnvoy(bootstrap({ clusters: 1000, upstreamPort, listenPort }), 'load');
+  const config = join(work, 'load.json');
+  writeFileSync(config, JSON.stringify(bootstrap({ clusters: 1000, upstreamPort, listenPort })));
+  const envoy = await startEnvoy(config, 'load');
   const url = `http://127.0.0.1:${listenPort}/`;
   await waitFor(async () => (await fetch(url)).status === 200, 'traffic through Envoy');
   wrk(url); // warm-up
-  const without = wrk(url);
-  const agent = await startAgent(envoy.admin, envoy.path, 'load');
-  const withAgent = wrk(url);
-  agent.child.kill('SIGTERM');
-  await new Promise((r) => agent.child.once('exit', r));
-  const withoutAgain = wrk(url);
-  envoy.child.kill('SIGTERM');
+  const runs = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    runs.push({ rep, agent: 'none', ...wrk(url) });
+    for (const build of rep % 2 ? [...BUILDS].reverse() : BUILDS) {
+      const agent = await startAgent(build, envoy.admin, config, `load-${build.label}-${rep}`);
+      runs.push({ rep, agent: build.label, ...wrk(url) });
+      await stopProcess(agent.child);
+    }
+  }
+  runs.push({ rep: REPS, agent: 'none', ...wrk(url) });
+  await stopProcess(envoy.child);
   upstream.kill('SIGTERM');
-  return { without, withAgent, withoutAgain };
+  return runs;
 }
 
+const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
 try {
+  console.log(`builds: ${BUILDS.map((b) => `${b.label}=${b.dist}`).join(', ')}; ${REPS} alternated runs each`);
   if (PHASES.has('steady')) {
-  const steady = [await steadyState(1000), await steadyState(10000)];
-  console.log(`\n## Agent steady state (interval 1 s, ${STEADY_SECONDS} s sampled)\n\n| Envoy | declared resources | agent CPU | agent RSS | agent peak RSS |\n|---|---|---|---|---|`);
-  for (const s of steady) console.log(`| ${s.clusters} clusters + ${s.clusters} routes | ${s.resources} | ${s.cpuPercent.toFixed(2)} % of one core | ${s.rssMb.toFixed(0)} MB | ${s.peakMb.toFixed(0)} MB |`);
+    for (const clusters of SIZES) {
+      const runs = await steadyState(clusters);
+      console.log(`\n## Steady state beside ${clusters} clusters + ${clusters} routes (interval 1 s, ${STEADY_SECONDS} s windows)\n\n| run | agent | agent CPU % | agent RSS MB | agent peak MB | Envoy admin time % of wall (its histogram) | admin requests | Envoy main thread CPU % | agent's interval ms |\n|---|---|---|---|---|---|---|---|---|`);
+      for (const r of runs) console.log(`| ${r.rep + 1} | ${r.build} | ${f(r.cpuPercent, 2)} | ${f(r.rssMb)} | ${f(r.peakMb)} | ${f(r.adminPercent, 2)} | ${r.adminRequests} | ${f(r.mainThreadPercent, 2)} | ${r.interval ?? '-'} |`);
+      console.log(`\n| medians | agent CPU % | agent RSS MB | admin time % | main thread CPU % |\n|---|---|---|---|---|`);
+      for (const label of ['none', ...BUILDS.map((b) => b.label)]) {
+        const mine = runs.filter((r) => r.build === label);
+        console.log(`| ${label} | ${f(median(mine.map((r) => r.cpuPercent)), 2)} | ${f(median(mine.map((r) => r.rssMb)))} | ${f(median(mine.map((r) => r.adminPercent)), 2)} | ${f(median(mine.map((r) => r.mainThreadPercent)), 2)} |`);
+      }
+    }
   }
   if (PHASES.has('latency')) {
-  const latency = await detectionLatency();
-  console.log(`\n## Detection latency (admin call to SSE event, interval 1 s, ${DRIFTS} drifts)\n\n| event | median | p99 | max |\n|---|---|---|---|`);
-  for (const [name, values] of Object.entries(latency)) console.log(`| ${name} | ${percentile(values, 50).toFixed(0)} ms | ${percentile(values, 99).toFixed(0)} ms | ${Math.max(...values).toFixed(0)} ms |`);
+    const results = [];
+    for (const build of BUILDS) results.push([build.label, await detectionLatency(build)]);
+    console.log(`\n## Detection latency beside 1,000 clusters (change to drift.detected on /v1/events, interval 1 s)\n\n| build | change | n | median | p99 | max |\n|---|---|---|---|---|---|`);
+    for (const [label, result] of results) {
+      for (const [kind, values] of Object.entries(result)) console.log(`| ${label} | ${kind} | ${values.length} | ${f(percentile(values, 50))} ms | ${f(percentile(values, 99))} ms | ${f(Math.max(...values))} ms |`);
+    }
   }
   if (PHASES.has('load')) {
-  const load = await underLoad();
-  console.log(`\n## HTTP through Envoy under load (wrk -t1 -c32 -d${LOAD_SECONDS}s, Envoy --concurrency 1, 1,000 clusters)\n\n| run | p50 | p99 | requests/s |\n|---|---|---|---|`);
-  for (const [name, r] of [['without the agent', load.without], ['with the agent (1 s interval)', load.withAgent], ['without the agent, again', load.withoutAgain]]) console.log(`| ${name} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.rps.toFixed(0)} |`);
+    const runs = await underLoad();
+    console.log(`\n## HTTP through Envoy under load (wrk -t1 -c32 -d${LOAD_SECONDS}s, Envoy --concurrency 1, 1,000 clusters${PIN ? ', pinned' : ''})\n\n| run | agent | p50 | p99 | requests/s |\n|---|---|---|---|---|`);
+    for (const r of runs) console.log(`| ${r.rep + 1} | ${r.agent} | ${f(r.p50, 2)} ms | ${f(r.p99, 2)} ms | ${f(r.rps)} |`);
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -81,7 +81,7 @@ const DEFAULTS: Record<string, string> = {
   warmingGrace: '60s',
   remediation: 'observe',
   logLevel: 'info',
-  adminBudget: '2%',
+  adminBudget: '0.5%',
 };
 
 /** The flags `envoy-drift agent` takes, for parseArgs. */

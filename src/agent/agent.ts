@@ -7,11 +7,10 @@ import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import type { DriftEvent, EventInput } from '../events/event.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { version } from '../cli/version.js';
-import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import { apiReport } from '../proto/api-report.js';
-import { envoyRegistry } from '../proto/envoy-registry.js';
 import type { RemediationEvent } from '../remediation/remediation-event.js';
-import { Remediator } from '../remediation/remediator.js';
+import type { Remediator } from '../remediation/remediator.js';
 import type { AgentConfig } from './agent-config.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
@@ -21,7 +20,10 @@ import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
-import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatValues } from './stats-poller.js';
+import { XdsFileWatcher } from './xds-file-watcher.js';
+import { PollCost } from './poll-cost.js';
+import { pollLight, processIdentity, restartBetween, type LightPoll, type ProcessIdentity } from './light-poll.js';
+import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
 
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -59,9 +61,18 @@ export class Agent implements AgentView {
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
-  /** Smoothed time Envoy takes to answer a stats poll (one slow answer does not stretch the interval). */
-  private pollCostMs = 0;
+  /** Time Envoy usually takes to answer a stats poll (one slow answer does not stretch the interval). */
+  private readonly pollCost = new PollCost();
   private knownRequests: number | undefined;
+  /** The runtime's fingerprint at the last poll. */
+  private lastRuntime: string | undefined;
+  /** The Envoy process last seen (start time, hot-restart epoch). */
+  private process: ProcessIdentity | undefined;
+  /** When the next stats scan is due. */
+  private nextScanAt = 0;
+  /** Until when every step scans the stats: a watched xDS file changed, and Envoy may still be applying it. */
+  private scanUntil = 0;
+  private readonly xdsWatcher = new XdsFileWatcher((file) => this.xdsFileChanged(file));
   private processMarker: string | undefined;
   private remediator: Remediator | undefined;
   /** The declaration on this thread too, only while some service may be remediated. */
@@ -124,22 +135,15 @@ export class Agent implements AgentView {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     await this.pipeline.start();
-    this.remediator = new Remediator({
-      config: this.config.remediationPolicy,
-      defaultMode: this.config.remediation,
-      dryRun: this.config.dryRun,
-      admin: this.admin,
-      emit: (event) => void this.emit(remediationEventInput(event)).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'remediation event not journaled')),
-    });
     await this.loadDeclaredHere();
     if (this.config.remediationPolicy.ads) {
       if (!this.declaredHere) throw new DriftError(ErrorCodes.INTERNAL, 'ads: the declaration is not loaded');
-      const started = await this.remediator.startAds(this.declaredHere);
+      const started = await (await this.ensureRemediator()).startAds(this.declaredHere);
       if (!started.ok) throw started.error;
       this.adsAddress = started.value;
       this.logger.info({ ads: this.adsAddress }, 'serving the declared snapshot over ADS');
     }
-    this.server = new AgentServer(this, token, [...remediationRoutes(this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
+    this.server = new AgentServer(this, token, [...remediationRoutes(() => this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
     this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
     await this.watcher.start();
@@ -155,6 +159,7 @@ export class Agent implements AgentView {
     this.stopping = true;
     clearTimeout(this.timer);
     this.watcher?.close();
+    this.xdsWatcher.close();
     await this.current?.catch(() => undefined);
     if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
     await this.findings?.save().catch(() => undefined);
@@ -202,7 +207,7 @@ export class Agent implements AgentView {
         nextDelayMs: this.scheduledDelayMs,
         consecutiveFailures: Math.max(this.failures, this.checkFailures),
         effectiveIntervalMs: this.effectiveIntervalMs(),
-        pollCostMs: Math.round(this.pollCostMs * 10) / 10,
+        pollCostMs: Math.round(this.pollCost.ms * 10) / 10,
         fullCheckIntervalMs: this.config.fullCheckIntervalMs,
         remediation: this.config.remediation,
         dryRun: this.config.dryRun,
@@ -251,11 +256,31 @@ export class Agent implements AgentView {
     return this.config.remediation !== 'observe' || this.config.remediationPolicy.ads !== undefined || (this.declared?.modes ?? []).some((m) => m !== 'observe');
   }
 
+  /**
+   * The remediator, its mechanisms (gRPC for ADS among them) and the type
+   * registry on this thread are loaded only once some service may be
+   * remediated: an observing agent never pays for them.
+   */
+  private async ensureRemediator(): Promise<Remediator> {
+    if (this.remediator) return this.remediator;
+    const { Remediator } = await import('../remediation/remediator.js');
+    this.remediator ??= new Remediator({
+      config: this.config.remediationPolicy,
+      defaultMode: this.config.remediation,
+      dryRun: this.config.dryRun,
+      admin: this.admin,
+      emit: (event) => void this.emit(remediationEventInput(event)).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'remediation event not journaled')),
+    });
+    return this.remediator;
+  }
+
   private async loadDeclaredHere(): Promise<void> {
     if (!this.remediationActive()) {
       this.declaredHere = undefined;
       return;
     }
+    await this.ensureRemediator();
+    const [{ loadDeclared }, { envoyRegistry }] = await Promise.all([import('../declared/load-declared.js'), import('../proto/envoy-registry.js')]);
     // The worker validated it already; a failure here keeps the last one.
     const result = await loadDeclared(this.config.declared, envoyRegistry());
     if (result.ok) this.declaredHere = result.value;
@@ -284,28 +309,30 @@ export class Agent implements AgentView {
   }
 
   /**
-   * The interval, stretched so that the stats polls keep Envoy's admin (its
-   * main thread, which also applies config) busy for at most the admin
-   * budget: a proxy with thousands of clusters makes each poll cost more.
+   * The stats scan's interval, stretched so that the scans keep Envoy's admin
+   * (its main thread, which also applies config) busy for at most the admin
+   * budget: a proxy with thousands of clusters makes each scan cost more. The
+   * per-interval `/runtime` poll costs a fraction of a millisecond.
    */
   effectiveIntervalMs(): number {
-    const paced = this.pollCostMs / this.config.adminBudget;
+    const paced = this.pollCost.ms / this.config.adminBudget;
     return Math.round(Math.min(Math.max(this.config.intervalMs, this.config.maxBackoffMs), Math.max(this.config.intervalMs, paced)));
   }
 
   private nextDelay(): number {
     const failures = Math.max(this.failures, this.checkFailures);
-    if (failures === 0) return this.effectiveIntervalMs();
+    if (failures === 0 && Date.now() < this.scanUntil) return Math.min(this.config.intervalMs, 250);
+    if (failures === 0) return this.config.intervalMs;
     // Jittered exponential backoff while the proxy does not answer, or its dump keeps failing.
     const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(failures, 16));
     return Math.round(base * (0.5 + Math.random() * 0.5));
   }
 
   private async step(): Promise<void> {
-    let stats: StatValues;
+    let light: LightPoll;
     try {
-      this.metrics.adminRequests.inc({ kind: 'stats' });
-      stats = await pollStats(this.admin);
+      this.metrics.adminRequests.inc({ kind: 'runtime' });
+      light = await pollLight(this.admin);
     } catch (error) {
       await this.unreachable(asDriftError(error));
       return;
@@ -318,20 +345,88 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
-    this.pollCostMs = this.pollCostMs === 0 ? stats.tookMs : 0.8 * this.pollCostMs + 0.2 * stats.tookMs;
+    const moved: string[] = [];
+    let attribution: Attribution | undefined;
+    // A new connection: the process behind the old one may be gone. /server_info tells (it costs more than /runtime, so only then).
+    if (light.newConnection || !this.process) {
+      try {
+        this.metrics.adminRequests.inc({ kind: 'server_info' });
+        const identity = processIdentity(await this.admin.serverInfo());
+        const restart = restartBetween(this.process, identity);
+        if (restart) {
+          moved.push('server_info');
+          attribution = restart;
+        }
+        if (identity) this.process = identity;
+      } catch (error) {
+        const drift = asDriftError(error);
+        if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) {
+          await this.unreachable(drift);
+          return;
+        }
+        // An answer that is not server info: the stats scan and the check's process marker still see a restart.
+        this.logger.debug({ err: drift }, 'server info unreadable');
+      }
+    }
+    if (this.lastRuntime !== undefined && light.runtime !== this.lastRuntime) {
+      moved.push('runtime');
+      attribution ??= 'admin runtime override';
+    }
+    this.lastRuntime = light.runtime;
+    if (Date.now() >= this.nextScanAt || Date.now() < this.scanUntil) {
+      const scanned = await this.scanStats();
+      if (scanned === 'unreachable') return;
+      if (scanned) {
+        this.scanUntil = 0;
+        moved.push(...scanned.moved);
+        attribution ??= scanned.attribution;
+      }
+    }
+    if (attribution) {
+      this.logger.debug({ moved, attribution }, 'proxy state moved');
+      this.pendingTrigger ??= 'change';
+      this.pendingAttribution = attribution;
+    }
+    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
+    if (!this.pendingTrigger) return;
+    await this.check(this.pendingTrigger, this.pendingAttribution);
+  }
+
+  /**
+   * The stats scan: the subscription versions and update counters of every
+   * xDS (control-plane pushes, files the agent cannot see), paced so that it
+   * keeps Envoy's admin busy for at most the admin budget.
+   */
+  private async scanStats(): Promise<StatChange | undefined | 'unreachable'> {
+    let stats: StatValues;
+    try {
+      this.metrics.adminRequests.inc({ kind: 'stats' });
+      stats = await pollStats(this.admin);
+    } catch (error) {
+      await this.unreachable(asDriftError(error));
+      return 'unreachable';
+    }
+    this.pollCost.record(stats.tookMs);
+    this.nextScanAt = Date.now() + this.effectiveIntervalMs() - this.config.intervalMs / 2;
     const requests = adminRequestCount(stats);
     const restarted = (requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests) || uptimeDropped(this.lastStats, stats);
     if (requests !== undefined) this.knownRequests = requests;
     const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
     this.lastStats = stats;
-    if (change) {
-      this.logger.debug({ moved: change.moved, attribution: change.attribution }, 'proxy stats moved');
-      this.pendingTrigger ??= 'change';
-      this.pendingAttribution = change.attribution;
-    }
-    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
-    if (!this.pendingTrigger) return;
-    await this.check(this.pendingTrigger, this.pendingAttribution);
+    return change;
+  }
+
+  /**
+   * A watched xDS file changed. Envoy sees it through its own watch and
+   * applies it within milliseconds (longer for thousands of resources): the
+   * stats scan runs at every step for a few seconds, and the first one that
+   * shows the update counters moved starts the check.
+   */
+  private xdsFileChanged(file: string): void {
+    if (this.stopping) return;
+    this.logger.debug({ file }, 'xDS file changed');
+    this.scanUntil = Date.now() + 3_000;
+    if (!this.current) this.schedule(Math.min(this.scheduledDelayMs, 50));
   }
 
   private async unreachable(error: DriftError): Promise<void> {
@@ -374,6 +469,7 @@ export class Agent implements AgentView {
     this.metrics.checks.inc({ trigger });
     this.metrics.lastSuccess.set(Date.now() / 1000);
     this.xdsFromFiles = summary.xdsFromFiles;
+    this.xdsWatcher.update(summary.xdsFiles);
     // A new process marker is a restart, whatever the stats said (they can miss a quick one).
     if (summary.processMarker && this.processMarker && summary.processMarker !== this.processMarker && attribution !== 'hot restart') attribution = 'proxy restart';
     if (summary.processMarker) this.processMarker = summary.processMarker;

@@ -24,6 +24,8 @@ export interface CheckSummary {
   readonly liveResources: number;
   /** Whether the live bootstrap reads xDS from files (path_config_source) or from a control plane. */
   readonly xdsFromFiles: boolean;
+  /** The files the live bootstrap reads xDS from, for the agent to watch where it can see them. */
+  readonly xdsFiles: readonly string[];
   /** When this Envoy process loaded its static resources (their earliest last_updated): a new value means a restart. */
   readonly processMarker?: string;
   readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };

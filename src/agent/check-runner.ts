@@ -13,9 +13,14 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
  */
 function startWorker(): Worker {
   const entry = new URL(`./check-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
-  if (!FROM_SOURCE) return new Worker(entry);
+  // The worker allocates in bursts (one check) and idles between them, yet V8
+  // keeps its young generation at the size the last burst grew it to (up to
+  // 3 x 16 MB): capped here, about 40 MB less resident beside 1,000 clusters
+  // (bench/README.md, "Footprint (issue 9)"); a check promotes a little more.
+  const options = { resourceLimits: { maxYoungGenerationSizeMb: 4 } };
+  if (!FROM_SOURCE) return new Worker(entry, options);
   const api = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true });
+  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, ...options });
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;

@@ -80,6 +80,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         report,
         liveResources: live.set.resources.size,
         xdsFromFiles: usesFileXds(dump),
+        xdsFiles: xdsFiles(dump),
         ...processMarker(dump),
         cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
         durationMs: performance.now() - started,
@@ -106,6 +107,24 @@ function processMarker(dump: unknown): { processMarker?: string } {
     }
   }
   return earliest ? { processMarker: earliest } : {};
+}
+
+/** The files the live bootstrap reads xDS from (every `path_config_source.path` in it). */
+function xdsFiles(dump: unknown): string[] {
+  const files = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 64) return;
+    if (Array.isArray(value)) for (const item of value) walk(item, depth + 1);
+    else if (isPlainObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'path_config_source' && isPlainObject(child) && typeof child['path'] === 'string') files.add(child['path']);
+        else walk(child, depth + 1);
+      }
+    }
+  };
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  walk(isPlainObject(configs[0]) ? configs[0]['bootstrap'] : undefined, 0);
+  return [...files];
 }
 
 function usesFileXds(dump: unknown): boolean {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Remediator } from '../remediation/remediator.js';
-import { ErrorCodes } from '../errors.js';
+import { DriftError, ErrorCodes, fail } from '../errors.js';
 import type { ExtraRoute } from './agent-server.js';
 
 const MAX_BODY = 64 * 1024;
@@ -22,9 +22,10 @@ async function readBy(request: IncomingMessage): Promise<string> {
 /**
  * The remediation proposals on the agent's endpoint: listed openly, decided
  * with the token. An approval asks for a check at once (`afterDecision`),
- * since the remediator applies approved proposals after a check.
+ * since the remediator applies approved proposals after a check. Before any
+ * remediator is loaded (an observing agent) there is nothing to list.
  */
-export function remediationRoutes(remediator: Remediator, afterDecision: () => void): ExtraRoute[] {
+export function remediationRoutes(remediatorOf: () => Remediator | undefined, afterDecision: () => void): ExtraRoute[] {
   const decide = (action: 'approve' | 'reject'): ExtraRoute => ({
     method: 'POST',
     pattern: new RegExp(`^/v1/remediations/([^/]+)/${action}$`),
@@ -32,7 +33,9 @@ export function remediationRoutes(remediator: Remediator, afterDecision: () => v
     async handle(match, request) {
       const id = decodeURIComponent(match[1]!);
       const by = await readBy(request);
-      const result = action === 'approve' ? remediator.approve(id, by) : remediator.reject(id, by);
+      const remediator = remediatorOf();
+      // No remediator loaded: nothing was ever proposed.
+      const result = !remediator ? fail(new DriftError(ErrorCodes.PROPOSAL_NOT_FOUND, `remediation ${id}: no such proposal`)) : action === 'approve' ? remediator.approve(id, by) : remediator.reject(id, by);
       if (result.ok) {
         afterDecision();
         return { status: 200, body: result.value };
@@ -42,7 +45,7 @@ export function remediationRoutes(remediator: Remediator, afterDecision: () => v
     },
   });
   return [
-    { method: 'GET', pattern: /^\/v1\/remediations$/, mutating: false, handle: async () => ({ status: 200, body: { remediations: remediator.proposals() } }) },
+    { method: 'GET', pattern: /^\/v1\/remediations$/, mutating: false, handle: async () => ({ status: 200, body: { remediations: remediatorOf()?.proposals() ?? [] } }) },
     decide('approve'),
     decide('reject'),
   ];

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { AdminAddress } from './admin-address.js';
 
@@ -25,7 +26,7 @@ const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
  * answer that is not JSON (an HTML page, a truncated body) or one too large.
  */
 export class AdminClient {
-  private readonly dispatcher: Dispatcher;
+  private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
 
@@ -35,13 +36,10 @@ export class AdminClient {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.dispatcher = new Agent({
-      connections: 2,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connectTimeout: this.timeoutMs,
-      ...(address.socketPath ? { connect: { socketPath: address.socketPath } } : {}),
-    });
+    // node:http rather than undici: the agent polls every second from two
+    // isolates, and undici's module graph alone is about 20 MB of RSS in each.
+    const secure = !address.socketPath && address.origin.startsWith('https:');
+    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 2 });
   }
 
   configDump(query: ConfigDumpQuery = {}): Promise<unknown> {
@@ -81,12 +79,23 @@ export class AdminClient {
     }
   }
 
+  /**
+   * A GET kept as text, and whether it went over a new connection: polled
+   * every second over one kept-alive connection, a new one means the old
+   * was closed, as it is when the Envoy process behind it exits.
+   */
+  async probe(path: string): Promise<{ text: string; newConnection: boolean }> {
+    const { status, text, reused } = await this.exchange('GET', path, path);
+    if (status !== 200) throw new DriftError(ErrorCodes.ADMIN_HTTP_STATUS, `${this.where(path)}: HTTP ${status}`);
+    return { text, newConnection: !reused };
+  }
+
   async post(path: string, params: Record<string, string>): Promise<string> {
     return this.send('POST', path, params);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.agent.destroy();
   }
 
   private where(path: string): string {
@@ -95,40 +104,57 @@ export class AdminClient {
 
   private async send(method: 'GET' | 'POST', path: string, params: Record<string, string>): Promise<string> {
     const query = new URLSearchParams(params).toString().replace(/=(&|$)/g, '$1');
-    const url = `${this.address.origin}${path}${query ? `?${query}` : ''}`;
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(url, { method, dispatcher: this.dispatcher, signal });
-    } catch (error) {
-      throw this.transportError(path, error);
-    }
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxBytes) {
-      response.body.destroy();
-      throw new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response of ${declared} bytes exceeds the limit of ${this.maxBytes}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.maxBytes) {
-          response.body.destroy();
-          throw new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response exceeds the limit of ${this.maxBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      if (error instanceof DriftError) throw error;
-      throw this.transportError(path, error);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (response.statusCode !== 200) {
+    const { status, text } = await this.exchange(method, `${path}${query ? `?${query}` : ''}`, path);
+    if (status !== 200) {
       const detail = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
-      throw new DriftError(ErrorCodes.ADMIN_HTTP_STATUS, `${this.where(path)}: HTTP ${response.statusCode}${detail ? ` (${detail})` : ''}`);
+      throw new DriftError(ErrorCodes.ADMIN_HTTP_STATUS, `${this.where(path)}: HTTP ${status}${detail ? ` (${detail})` : ''}`);
     }
     return text;
+  }
+
+  /** One request, bounded in time (sending to the last body byte) and in size. */
+  private exchange(method: 'GET' | 'POST', target: string, path: string): Promise<{ status: number; text: string; reused: boolean }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(target, this.address.origin);
+      const secure = url.protocol === 'https:' && !this.address.socketPath;
+      const options: http.RequestOptions = {
+        method,
+        agent: this.agent,
+        path: `${url.pathname}${url.search}`,
+        headers: { host: url.host, ...(method === 'POST' ? { 'content-length': '0' } : {}) },
+        ...(this.address.socketPath ? { socketPath: this.address.socketPath } : { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? 443 : 80) }),
+      };
+      let settled = false;
+      const finish = (error: DriftError | undefined, value?: { status: number; text: string; reused: boolean }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) {
+          request.destroy();
+          reject(error);
+        } else resolve(value!);
+      };
+      const timer = setTimeout(() => finish(new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const request = (secure ? https : http).request(options, (response) => {
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > this.maxBytes) {
+          finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response of ${declared} bytes exceeds the limit of ${this.maxBytes}`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxBytes) finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response exceeds the limit of ${this.maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: request.reusedSocket }));
+        response.on('error', (error) => finish(this.transportError(path, error)));
+        response.on('aborted', () => finish(this.transportError(path, new Error('connection closed before the answer ended'))));
+      });
+      request.on('error', (error) => finish(this.transportError(path, error)));
+      request.end();
+    });
   }
 
   private transportError(path: string, error: unknown): DriftError {

@@ -57,7 +57,7 @@ export class EventPipeline {
   async start(): Promise<void> {
     if (this.#journal) return;
     const { dataDir, sinks: configs, journal: journalConfig } = this.#options;
-    const sinks: Sink[] = configs.map((config) => createSink(config, { dataDir, stdout: this.#options.stdout }));
+    const sinks: Sink[] = await Promise.all(configs.map((config) => createSink(config, { dataDir, stdout: this.#options.stdout })));
     const cursors = new CursorStore(dataDir);
     const checkpoint = journalConfig?.checkpoint ? { every: journalConfig.checkpoint.every, privateKey: loadPrivateKey(journalConfig.checkpoint.keyFile) } : undefined;
     const journal = await Journal.open({

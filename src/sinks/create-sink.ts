@@ -1,30 +1,29 @@
-import { ElasticsearchSink } from './elasticsearch.js';
-import { FileSink } from './file.js';
 import type { SinkConfig } from './sink-config.js';
 import type { Sink } from './sink.js';
-import { SplunkHecSink } from './splunk-hec.js';
-import { StdoutSink } from './stdout.js';
-import { SyslogSink } from './syslog.js';
-import { WebhookSink } from './webhook.js';
 
 export interface SinkContext {
   readonly dataDir: string;
   readonly stdout?: NodeJS.WritableStream;
 }
 
-export function createSink(config: SinkConfig, context: SinkContext): Sink {
+/**
+ * Each sink's module (and its HTTP or TLS client) is loaded only when a sink
+ * of that type is configured: the agent is a sidecar, and a module graph
+ * nobody uses is resident memory in every pod.
+ */
+export async function createSink(config: SinkConfig, context: SinkContext): Promise<Sink> {
   switch (config.type) {
     case 'syslog':
-      return new SyslogSink(config);
+      return new (await import('./syslog.js')).SyslogSink(config);
     case 'splunk_hec':
-      return new SplunkHecSink(config, context.dataDir);
+      return new (await import('./splunk-hec.js')).SplunkHecSink(config, context.dataDir);
     case 'elasticsearch':
-      return new ElasticsearchSink(config, context.dataDir);
+      return new (await import('./elasticsearch.js')).ElasticsearchSink(config, context.dataDir);
     case 'webhook':
-      return new WebhookSink(config);
+      return new (await import('./webhook.js')).WebhookSink(config);
     case 'stdout':
-      return new StdoutSink(config, context.stdout);
+      return new (await import('./stdout.js')).StdoutSink(config, context.stdout);
     case 'file':
-      return new FileSink(config);
+      return new (await import('./file.js')).FileSink(config);
   }
 }

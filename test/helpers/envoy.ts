@@ -18,6 +18,8 @@ export interface RunningEnvoy {
   /** Stops this process and starts a new one with the given config (or the same file). */
   restart(config?: unknown): Promise<RunningEnvoy>;
   stop(): Promise<void>;
+  /** Sends a signal to the Envoy process (SIGSTOP and SIGCONT freeze and thaw it). */
+  signal(signal: NodeJS.Signals): void;
   log(): Promise<string>;
 }
 
@@ -129,6 +131,7 @@ async function launch(options: StartOptions, configPath: string, workDir: string
       if (!options.cwd) await rm(workDir, { recursive: true, force: true });
     },
     log: () => readFile(logPath, 'utf8'),
+    signal: (signal) => void child.kill(signal),
   };
   return running;
 }

@@ -22,9 +22,9 @@ Options:
   --declared <file|dir>           the declaration; watched, reloaded when valid
   --data-dir <dir>                journal, cursors and finding state
   --listen <host:port|unix:path>  the agent's endpoint (default 127.0.0.1:9902)
-  --interval <duration>           stats poll interval (default 1s)
-  --admin-budget <percent>        most of Envoy's admin time the polls may take; a
-                                  larger proxy stretches the interval (default 2%)
+  --interval <duration>           poll interval (/runtime; default 1s)
+  --admin-budget <percent>        most of Envoy's admin time the stats scans may take;
+                                  a larger proxy scans less often (default 0.5%)
   --full-check-interval <dur>     full check even without a change (default 5m)
   --timeout <duration>            per admin request (default 5s)
   --max-backoff <duration>        longest wait while the proxy is unreachable (default 30s)

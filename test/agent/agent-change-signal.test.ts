@@ -1,0 +1,109 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
+import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { EventStream, eventually, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+
+/*
+ * The per-interval signal is cheap (/runtime, /server_info on a new
+ * connection, watches on xDS files) and the stats scan is rare: each change
+ * kind must still be detected, and by the cheap signal itself. The agent logs
+ * what moved at debug level; each test checks that the cheap part saw it, so
+ * the test fails if only the (rarer) stats scan would have.
+ */
+
+type Bootstrap = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function workdir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-signal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function agentBeside(t: { teardown(fn: () => unknown): void }, envoy: RunningEnvoy, declared: string, dir: string): Promise<{ agent: RunningAgent; events: EventStream }> {
+  // A tiny admin budget: the stats scan runs seconds apart at best.
+  const agent = await startAgent(['--admin', envoy.admin, '--declared', declared, '--data-dir', join(dir, 'data'), '--interval', '200ms', '--admin-budget', '0.1%', '--max-backoff', '1s', '--log-level', 'debug']);
+  t.teardown(() => agent.stop());
+  await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent to be ready', 30_000);
+  const events = await EventStream.open(agent.endpoint);
+  t.teardown(() => events.close());
+  return { agent, events };
+}
+
+/** What the agent logged as moved since `from` (debug lines). */
+function movedSince(agent: RunningAgent, from: number): string[] {
+  return agent
+    .stderr()
+    .slice(from)
+    .split('\n')
+    .filter((line) => line.includes('"msg":"proxy state moved"'))
+    .flatMap((line) => (JSON.parse(line) as { moved: string[] }).moved);
+}
+
+t.test('an admin runtime override is seen by the /runtime poll', async (t) => {
+  const dir = workdir(t);
+  const envoy = await startEnvoy({ config: gatewayBootstrap() });
+  t.teardown(() => envoy.stop());
+  writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
+  const { agent, events } = await agentBeside(t, envoy, join(dir, 'declared.yaml'), dir);
+  const from = agent.stderr().length;
+  await adminPost(envoy.admin, '/runtime_modify?health_check.min_interval=99');
+  const detected = await events.next((e) => e.type === 'drift.detected');
+  t.match(detected, { resource: { type: 'runtime', name: 'health_check.min_interval' }, attribution: { source: 'admin runtime override' } });
+  t.ok(movedSince(agent, from).includes('runtime'), 'the /runtime poll saw it');
+});
+
+t.test('a cluster changed through filesystem xDS is seen by the file watch', async (t) => {
+  const dir = workdir(t);
+  const bootstrap = gatewayBootstrap() as Bootstrap;
+  // Clusters and listeners both from files: the routes name the clusters, so they come after CDS.
+  const clusters = bootstrap['static_resources'].clusters.splice(0) as Bootstrap[];
+  const listeners = bootstrap['static_resources'].listeners.splice(0) as Bootstrap[];
+  bootstrap['dynamic_resources'] = {
+    cds_config: { path_config_source: { path: join(dir, 'cds.yaml') }, resource_api_version: 'V3' },
+    lds_config: { path_config_source: { path: join(dir, 'lds.yaml') }, resource_api_version: 'V3' },
+  };
+  const xds = (type: string, list: Bootstrap[]) => stringify({ resources: list.map((r) => ({ '@type': `type.googleapis.com/envoy.config.${type}`, ...r })) });
+  const cds = (list: Bootstrap[]) => xds('cluster.v3.Cluster', list);
+  const declared = join(dir, 'declared');
+  mkdirSync(declared);
+  for (const folder of [dir, declared]) {
+    writeFileSync(join(folder, 'envoy.yaml'), stringify(bootstrap));
+    writeFileSync(join(folder, 'cds.yaml'), cds(clusters));
+    writeFileSync(join(folder, 'lds.yaml'), xds('listener.v3.Listener', listeners));
+  }
+  const envoy = await startEnvoy({ config: join(dir, 'envoy.yaml'), cwd: dir });
+  t.teardown(() => envoy.stop());
+  const { agent, events } = await agentBeside(t, envoy, declared, dir);
+  const from = agent.stderr().length;
+  clusters[0]!['connect_timeout'] = '7s';
+  writeFileSync(join(dir, 'cds.next'), cds(clusters));
+  renameSync(join(dir, 'cds.next'), join(dir, 'cds.yaml'));
+  const detected = await events.next((e) => e.type === 'drift.detected');
+  t.match(detected, { resource: { type: 'cluster', name: clusters[0]!['name'] }, attribution: { source: 'file change' } });
+  t.match(agent.stderr().slice(from), /"msg":"xDS file changed"/, 'the file watch saw it');
+});
+
+t.test('a restart with another bootstrap is seen by /server_info on the new connection', async (t) => {
+  const dir = workdir(t);
+  const config = (change?: (b: Bootstrap) => void) => {
+    const bootstrap = gatewayBootstrap() as Bootstrap;
+    bootstrap['admin'] = { address: { pipe: { path: join(dir, 'admin.sock') } } };
+    change?.(bootstrap);
+    return bootstrap;
+  };
+  let envoy = await startEnvoy({ config: config() });
+  t.teardown(() => envoy.stop());
+  writeFileSync(join(dir, 'declared.yaml'), stringify(config()));
+  const { agent, events } = await agentBeside(t, envoy, join(dir, 'declared.yaml'), dir);
+  const from = agent.stderr().length;
+  // Long enough for the new process's start time to differ from the old one's by more than the uptime's one-second grain.
+  await new Promise((r) => setTimeout(r, 3_000));
+  envoy = await envoy.restart(config((b) => (b['static_resources'].clusters[0].connect_timeout = '7s')));
+  const detected = await events.next((e) => e.type === 'drift.detected');
+  t.match(detected, { resource: { type: 'cluster' }, attribution: { source: 'proxy restart' } });
+  t.ok(movedSince(agent, from).includes('server_info'), '/server_info on the new connection saw it');
+});
