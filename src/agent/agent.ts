@@ -210,6 +210,7 @@ export class Agent implements AgentView {
       },
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
+      journal: { committedSeq: this.pipeline?.journal.committedSeq ?? 0, checkpoint: this.pipeline?.checkpoint ?? null },
       lastCheck: this.lastCheck ?? null,
       inSync: this.lastReport?.inSync ?? null,
       findings: (this.findings?.findings() ?? []).map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),

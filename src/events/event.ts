@@ -65,12 +65,13 @@ export interface DeliveryGap {
   readonly countByType?: Readonly<Record<string, number>>;
 }
 
+/** The journal head; key id, signature and public key only when a signing key is configured. */
 export interface Checkpoint {
   readonly seq: number;
   readonly hash: string;
-  readonly keyId: string;
-  readonly signature: string;
-  readonly publicKey: string;
+  readonly keyId?: string;
+  readonly signature?: string;
+  readonly publicKey?: string;
 }
 
 export interface DriftEvent {
