@@ -50,7 +50,8 @@ export function parseText(path: string, text: string): Result<unknown> {
     try {
       return ok(JSON.parse(text) as unknown);
     } catch (error) {
-      return fail(new DriftError(ErrorCodes.PARSE, `${path}: invalid JSON (${(error as Error).message})`, { cause: error }));
+      // V8 quotes the source around the error: it may be a secret, so neither the message nor the error goes on.
+      return fail(new DriftError(ErrorCodes.PARSE, `${path}: invalid JSON (${jsonProblem((error as Error).message, text)})`));
     }
   }
   // YAML 1.2 core schema (no timestamps, no sexagesimal numbers), plus the
@@ -60,8 +61,22 @@ export function parseText(path: string, text: string): Result<unknown> {
   if (problem) {
     const position = problem.linePos?.[0];
     const at = position ? `:${position.line}:${position.col}` : '';
-    const message = problem.message.split('\n')[0] ?? problem.message;
-    return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`, { cause: problem }));
+    // The first line only, and not the error itself: the rest quotes the offending source line, which may hold a secret.
+    const message = (problem.message.split('\n')[0] ?? problem.message).replace(/ at line \d+, column \d+:?$/, '');
+    return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`));
   }
   return ok(document.toJS({ maxAliasCount: 1000 }) as unknown);
+}
+
+/** V8's JSON.parse message without the source it quotes: what went wrong and, when V8 says, where (line:column). */
+function jsonProblem(message: string, text: string): string {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  let what = 'unexpected character';
+  if (/Unexpected end of JSON input|Unterminated string/.test(message)) what = 'unexpected end of input';
+  else if (/Bad control character/.test(message)) what = 'control character in a string';
+  else if (/^Expected /.test(message)) what = message.replace(/ in JSON at position \d+.*$/s, '');
+  if (position === undefined) return what;
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  return `${what} at line ${line}, column ${Number(position) - before.lastIndexOf('\n')}`;
 }
