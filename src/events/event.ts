@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'agent.stopped',
   'delivery.gap',
   'audit.checkpoint',
+  'journal.write_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number] | `remediation.${string}`;

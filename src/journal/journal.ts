@@ -242,7 +242,12 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     }
     const bytes = Buffer.from(lines.join(''));
     try {
-      await handle.write(bytes, 0, bytes.length, null);
+      // A nearly full disk takes part of a write without an error: the rest is written, or the write fails and is cut back.
+      for (let offset = 0; offset < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+        if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        offset += bytesWritten;
+      }
       await handle.datasync();
     } catch (error) {
       await handle.truncate(segment.size).catch(() => undefined);
