@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument, type ScalarTag } from 'yaml';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
@@ -14,6 +15,8 @@ export async function readDocument(path: string, maxBytes = DEFAULT_MAX_FILE_BYT
   try {
     const info = await stat(path);
     if (info.isDirectory()) return fail(new DriftError(ErrorCodes.FILE_UNREADABLE, `${path}: is a directory, expected a file`));
+    // A FIFO would block the read forever (and SIGTERM with it): only regular files, or symlinks to them.
+    if (!info.isFile()) return fail(new DriftError(ErrorCodes.FILE_UNREADABLE, `${path}: not a regular file (${fileKind(info)})`));
     size = info.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -79,4 +82,11 @@ function jsonProblem(message: string, text: string): string {
   const before = text.slice(0, Number(position));
   const line = before.split('\n').length;
   return `${what} at line ${line}, column ${Number(position) - before.lastIndexOf('\n')}`;
+}
+
+export function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
