@@ -142,7 +142,7 @@ export class Agent implements AgentView {
     }
     this.server = new AgentServer(this, token, [...remediationRoutes(this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
-    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
+    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared().catch((error: unknown) => this.logger.warn({ err: asDriftError(error) }, 'declared snapshot reload abandoned')));
     await this.watcher.start();
     await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${this.config.declared}` });
     await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
@@ -447,6 +447,8 @@ export class Agent implements AgentView {
     if (this.stopping) return;
     try {
       const summary = await this.runner!.loadDeclared(this.config.declared);
+      // A SIGTERM during a long load: the journal and the worker are closing; this reload is moot.
+      if (this.stopping) return;
       this.declaredError = undefined;
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
@@ -458,7 +460,7 @@ export class Agent implements AgentView {
       this.schedule(0);
     } catch (error) {
       const drift = asDriftError(error);
-      if (this.declaredError === drift.message) return;
+      if (this.stopping || this.declaredError === drift.message) return;
       this.declaredError = drift.message;
       this.metrics.snapshotValid.set(0);
       this.logger.warn({ err: drift }, 'declared snapshot invalid; the last good one stays in force');

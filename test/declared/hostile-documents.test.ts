@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ function write(name: string, text: string): string {
   return path;
 }
 
-async function refused(t: Tap.Test, file: string, pattern: RegExp): Promise<void> {
+async function refused(t: Test, file: string, pattern: RegExp): Promise<void> {
   const result = await cli(['hash', '--declared', file]);
   t.equal(result.code, 2, file);
   t.match(result.stderr, pattern);
