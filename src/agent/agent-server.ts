@@ -6,6 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { DriftReport } from '../compare/drift.js';
 import { asDriftError } from '../errors.js';
 import type { DriftEvent } from '../events/event.js';
+import { guardConnections, type ConnectionGuardOptions } from './connection-guard.js';
 import type { ListenAddress } from './listen-address.js';
 
 /** What the endpoint shows of the agent. */
@@ -61,8 +62,9 @@ export class AgentServer {
     private readonly view: AgentView,
     private readonly token: Buffer | undefined,
     private readonly extra: readonly ExtraRoute[] = [],
+    guard: ConnectionGuardOptions = {},
   ) {
-    this.server = createServer((request, response) => {
+    this.server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
       this.route(request, response).catch((error: unknown) => {
         // decodeURIComponent on a path with malformed percent-encoding: the client's mistake.
         if (error instanceof URIError && !response.headersSent) return send(response, 400, { error: 'bad request', message: 'malformed percent-encoding in the path' });
@@ -71,6 +73,7 @@ export class AgentServer {
         else response.end();
       });
     });
+    guardConnections(this.server, guard);
   }
 
   async listen(address: ListenAddress): Promise<string> {

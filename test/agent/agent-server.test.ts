@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { request } from 'undici';
 import { AgentServer, type AgentView } from '../../src/agent/agent-server.js';
@@ -32,14 +32,14 @@ function view(): AgentView & { listeners: Set<(e: DriftEvent) => void> } {
   };
 }
 
-async function start(t: { teardown(fn: () => unknown): void }) {
+async function start(t: { teardown(fn: () => unknown): void }, guard = {}) {
   const v = view();
   const server = new AgentServer(v, Buffer.from('s3cret'), [
     { method: 'POST', pattern: /^\/v1\/remediations\/([^/]+)\/approve$/, mutating: true, handle: async (m) => ({ status: 200, body: { id: decodeURIComponent(m[1]!) } }) },
-  ]);
+  ], guard);
   const endpoint = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0, loopback: true });
   t.teardown(() => server.close());
-  return { v, endpoint };
+  return { v, endpoint, server };
 }
 
 t.test('malformed percent-encoding is a 400, not a 500', async (t) => {
@@ -89,4 +89,30 @@ t.test('an event-stream reader that stops reading is dropped at a bound, and cou
   }
   t.equal(v.listeners.size, 0, 'the slow reader was dropped');
   t.match(await v.registry.metrics(), /envoydrift_sse_clients_dropped_total 1/);
+});
+
+t.test('half-open connections past the cap make room; probes keep answering', async (t) => {
+  const cap = 32;
+  const { endpoint, server } = await start(t, { maxConnections: cap });
+  const { port } = new URL(endpoint);
+  const sockets: Socket[] = [];
+  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  const closed = { count: 0 };
+  // 200 slowloris clients from loopback: connect, send half a request line, never finish.
+  for (let i = 0; i < 200; i++) {
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.on('close', () => closed.count++);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: a');
+    sockets.push(socket);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()).once('close', () => resolve()));
+  }
+  for (let i = 0; i < 20; i++) {
+    const probe = await request(`${endpoint}/healthz`, { reset: true });
+    t.equal(probe.statusCode, 200, `probe ${i}`);
+    await probe.body.dump();
+  }
+  while (closed.count < 200 - cap) await new Promise((r) => setTimeout(r, 20));
+  const held = await new Promise<number>((resolve, reject) => (server as unknown as { server: { getConnections(cb: (e: Error | null, n: number) => void): void } }).server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+  t.ok(held <= cap, `the server holds ${held} connections, at most the cap of ${cap}`);
 });
