@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { DriftReport } from '../compare/drift.js';
 import { asDriftError } from '../errors.js';
 import type { DriftEvent } from '../events/event.js';
+import { guardConnections, type ConnectionGuardOptions } from './connection-guard.js';
 import type { ListenAddress } from './listen-address.js';
 
 /** What the endpoint shows of the agent. */
@@ -26,6 +27,13 @@ export interface ExtraRoute {
   readonly pattern: RegExp;
   readonly mutating: boolean;
   handle(match: RegExpExecArray, request: IncomingMessage): Promise<{ status: number; body: unknown }>;
+}
+
+/** Bytes an SSE client may leave unread before it is dropped: about a thousand events. */
+export const SSE_QUEUE_BYTES = 1024 * 1024;
+
+function sseDropped(registry: Registry): Counter {
+  return (registry.getSingleMetric('envoydrift_sse_clients_dropped_total') as Counter | undefined) ?? new Counter({ name: 'envoydrift_sse_clients_dropped_total', help: 'Event-stream clients dropped because they left more than 1 MiB unread.', registers: [registry] });
 }
 
 function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -54,14 +62,18 @@ export class AgentServer {
     private readonly view: AgentView,
     private readonly token: Buffer | undefined,
     private readonly extra: readonly ExtraRoute[] = [],
+    guard: ConnectionGuardOptions = {},
   ) {
-    this.server = createServer((request, response) => {
+    this.server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
       this.route(request, response).catch((error: unknown) => {
+        // decodeURIComponent on a path with malformed percent-encoding: the client's mistake.
+        if (error instanceof URIError && !response.headersSent) return send(response, 400, { error: 'bad request', message: 'malformed percent-encoding in the path' });
         const drift = asDriftError(error);
         if (!response.headersSent) send(response, 500, { error: drift.code, message: drift.message });
         else response.end();
       });
     });
+    guardConnections(this.server, guard);
   }
 
   async listen(address: ListenAddress): Promise<string> {
@@ -89,7 +101,8 @@ export class AgentServer {
   private authorised(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
     if (!this.token) return { ok: false, status: 403, message: 'mutating routes are disabled: start the agent with --token-file' };
     const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
+    // The scheme is case-insensitive (RFC 7235 section 2.1).
+    const given = Buffer.from(/^bearer /i.test(header) ? header.slice(7).trim() : '');
     if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) return { ok: false, status: 401, message: 'missing or wrong bearer token' };
     return { ok: true };
   }
@@ -113,7 +126,8 @@ export class AgentServer {
       if (!auth.ok) return send(response, auth.status, { error: 'unauthorised', message: auth.message });
       return send(response, 200, await this.view.checkNow());
     }
-    if (method !== 'GET') return send(response, 405, { error: 'method not allowed' });
+    // HEAD is GET without the body (Node leaves it out); probes and monitors use it.
+    if (method !== 'GET' && !(method === 'HEAD' && path !== '/v1/events')) return send(response, 405, { error: 'method not allowed' });
     switch (path) {
       case '/healthz':
         return this.view.healthy() ? send(response, 200, 'ok\n', 'text/plain') : send(response, 503, 'unhealthy\n', 'text/plain');
@@ -150,6 +164,14 @@ export class AgentServer {
     response.write(': envoy-drift events\n\n');
     this.streams.add(response);
     const unsubscribe = this.view.subscribe((event) => {
+      // A reader that does not read must not grow the agent's memory: past the bound it is dropped (and counted); it reconnects with Last-Event-ID gone, as after any drop.
+      if (response.writableLength > SSE_QUEUE_BYTES) {
+        sseDropped(this.view.registry).inc();
+        unsubscribe();
+        this.streams.delete(response);
+        response.destroy();
+        return;
+      }
       response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
     request.on('close', () => {

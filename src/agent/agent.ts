@@ -19,6 +19,7 @@ import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import { FindingStore, type Transition } from './finding-store.js';
+import { WriteHealth } from './write-health.js';
 import { parseListenAddress } from './listen-address.js';
 import { XdsFileWatcher } from './xds-file-watcher.js';
 import { PollCost } from './poll-cost.js';
@@ -47,6 +48,7 @@ type Trigger = 'start' | 'change' | 'full' | 'snapshot' | 'request' | 'recovered
 export class Agent implements AgentView {
   readonly metrics = new AgentMetrics();
   readonly registry = this.metrics.registry;
+  private readonly writeHealth = new WriteHealth(this.registry);
   private readonly config: AgentConfig;
   private readonly logger: Logger;
   private readonly admin: AdminClient;
@@ -145,7 +147,7 @@ export class Agent implements AgentView {
     }
     this.server = new AgentServer(this, token, [...remediationRoutes(() => this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
-    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
+    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared().catch((error: unknown) => this.logger.warn({ err: asDriftError(error) }, 'declared snapshot reload abandoned')));
     await this.watcher.start();
     await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${this.config.declared}` });
     await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
@@ -186,6 +188,7 @@ export class Agent implements AgentView {
   readiness(): { ready: boolean; reason?: string } {
     if (!this.lastReport) return { ready: false, reason: 'no complete check yet' };
     if (!this.reachable) return { ready: false, reason: `proxy unreachable: ${this.lastError ?? ''}` };
+    if (this.writeHealth.reason) return { ready: false, reason: this.writeHealth.reason };
     return { ready: true };
   }
 
@@ -216,6 +219,7 @@ export class Agent implements AgentView {
       },
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
+      journal: { committedSeq: this.pipeline?.journal.committedSeq ?? 0, checkpoint: this.pipeline?.checkpoint ?? null },
       lastCheck: this.lastCheck ?? null,
       api: this.lastReport?.api ?? apiReport(undefined, undefined),
       inSync: this.lastReport?.inSync ?? null,
@@ -245,8 +249,28 @@ export class Agent implements AgentView {
 
   /** Journal first (synced), then the live listeners (SSE). */
   async emit(input: EventInput): Promise<DriftEvent> {
+    await this.journalOwed();
+    return this.journal(input);
+  }
+
+  /** The event about a write outage, as soon as one can be journaled, before anything else. */
+  private async journalOwed(): Promise<void> {
+    const owed = this.writeHealth.owedEvent();
+    if (!owed) return;
+    await this.journal(owed);
+    this.writeHealth.owedEventJournaled();
+  }
+
+  private async journal(input: EventInput): Promise<DriftEvent> {
     const proxy = this.lastReport?.proxy;
-    const event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
+    let event: DriftEvent;
+    try {
+      event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
+    } catch (error) {
+      this.writeHealth.failed(asDriftError(error));
+      throw error;
+    }
+    this.writeHealth.succeeded();
     for (const listener of this.listeners) listener(event);
     return event;
   }
@@ -476,10 +500,13 @@ export class Agent implements AgentView {
     const report = summary.report;
     this.metrics.recordReport(report);
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
-    const transitions = this.started().findings.apply(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt));
-    if (transitions.length > 0) await this.started().findings.save();
     this.lastReport = report;
-    for (const transition of transitions) await this.emit(eventOf(transition));
+    if (!(await this.journalTransitions(report, attribution))) {
+      // Not journaled (disk full): the next step checks again and plans the rest anew.
+      this.pendingTrigger ??= trigger;
+      this.checkFailures += 1;
+      return;
+    }
     this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
     if (this.remediator && summary.live && this.declaredHere) {
       await this.remediator.handle({ report, declared: this.declaredHere, live: summary.live, snapshotValid: this.declaredError === undefined });
@@ -487,10 +514,39 @@ export class Agent implements AgentView {
     await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
   }
 
+  private async saveFindings(findings: FindingStore): Promise<void> {
+    try {
+      await findings.save();
+    } catch (error) {
+      this.writeHealth.failed(asDriftError(error));
+      throw error;
+    }
+    this.writeHealth.succeeded();
+  }
+
+  /** Each transition counts once its event is journaled; false when the journal refused one. */
+  private async journalTransitions(report: DriftReport, attribution: Attribution): Promise<boolean> {
+    const findings = this.started().findings;
+    try {
+      for (const transition of findings.plan(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt))) {
+        await this.emit(eventOf(transition));
+        findings.commit(transition);
+      }
+      if (findings.unsaved) await this.saveFindings(findings);
+      await this.journalOwed();
+      return true;
+    } catch (error) {
+      this.logger.error({ err: asDriftError(error) }, 'drift transitions not journaled or saved; retried at the next check');
+      return false;
+    }
+  }
+
   private async reloadDeclared(): Promise<void> {
     if (this.stopping) return;
     try {
       const summary = await this.runner!.loadDeclared(this.config.declared);
+      // A SIGTERM during a long load: the journal and the worker are closing; this reload is moot.
+      if (this.stopping) return;
       this.declaredError = undefined;
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
@@ -502,7 +558,7 @@ export class Agent implements AgentView {
       this.schedule(0);
     } catch (error) {
       const drift = asDriftError(error);
-      if (this.declaredError === drift.message) return;
+      if (this.stopping || this.declaredError === drift.message) return;
       this.declaredError = drift.message;
       this.metrics.snapshotValid.set(0);
       this.logger.warn({ err: drift }, 'declared snapshot invalid; the last good one stays in force');

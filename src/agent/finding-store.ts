@@ -1,5 +1,5 @@
 import { randomUUID, createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Drift } from '../compare/drift.js';
 import type { Severity } from '../compare/severity-levels.js';
@@ -44,6 +44,9 @@ function fingerprintOf(drift: Drift): string {
  */
 export class FindingStore {
   private open = new Map<string, Finding>();
+  /** Ids given to detections not journaled yet: a retry announces the same finding, not a new one. */
+  private readonly pendingIds = new Map<string, string>();
+  private dirty = false;
 
   private constructor(
     private readonly dataDir: string,
@@ -69,8 +72,20 @@ export class FindingStore {
     return [...this.open.values()];
   }
 
-  /** Applies one complete check's findings. */
+  /** Applies one complete check's findings at once (plan, then commit every transition). */
   apply(drift: readonly Drift[], attributionOf: (d: Drift) => Attribution, now: Date): Transition[] {
+    const transitions = this.plan(drift, attributionOf, now);
+    for (const transition of transitions) this.commit(transition);
+    return transitions;
+  }
+
+  /**
+   * The transitions one complete check implies, without applying them: a
+   * transition counts only once its event is journaled, so the caller commits
+   * each one after its event is on disk. One not committed (the disk was
+   * full) is planned again by the next check, under the same finding id.
+   */
+  plan(drift: readonly Drift[], attributionOf: (d: Drift) => Attribution, now: Date): Transition[] {
     const transitions: Transition[] = [];
     const seen = new Set<string>();
     const time = now.toISOString();
@@ -80,8 +95,9 @@ export class FindingStore {
       const fingerprint = fingerprintOf(d);
       const existing = this.open.get(key);
       if (!existing) {
+        const pending = this.pendingIds.get(key);
         const finding: Finding = {
-          id: randomUUID(),
+          id: pending ?? randomUUID(),
           key,
           service: d.service,
           resourceType: d.resourceType,
@@ -95,33 +111,54 @@ export class FindingStore {
           attribution: attributionOf(d),
           drift: d,
         };
-        this.open.set(key, finding);
+        this.pendingIds.set(key, finding.id);
         transitions.push({ type: 'drift.detected', finding });
         continue;
       }
       existing.lastSeen = time;
       if (existing.fingerprint !== fingerprint) {
-        Object.assign(existing, { kind: d.kind, severity: d.severity, fingerprint, drift: d, lastNotified: time, attribution: attributionOf(d) });
-        transitions.push({ type: 'drift.updated', finding: existing, reminder: false });
+        const finding = { ...existing, kind: d.kind, severity: d.severity, fingerprint, drift: d, lastNotified: time, attribution: attributionOf(d) };
+        transitions.push({ type: 'drift.updated', finding, reminder: false });
       } else if (now.getTime() - Date.parse(existing.lastNotified) >= this.reminderIntervalMs) {
-        existing.lastNotified = time;
-        transitions.push({ type: 'drift.updated', finding: existing, reminder: true });
+        transitions.push({ type: 'drift.updated', finding: { ...existing, lastNotified: time }, reminder: true });
       }
     }
     for (const [key, finding] of this.open) {
       if (seen.has(key)) continue;
-      this.open.delete(key);
-      finding.lastSeen = time;
-      transitions.push({ type: 'drift.resolved', finding });
+      transitions.push({ type: 'drift.resolved', finding: { ...finding, lastSeen: time } });
     }
     return transitions;
+  }
+
+  /** Makes one planned transition part of the state (its event is journaled); the state file is then due. */
+  commit(transition: Transition): void {
+    const { finding } = transition;
+    this.dirty = true;
+    if (transition.type === 'drift.resolved') {
+      this.open.delete(finding.key);
+      return;
+    }
+    this.pendingIds.delete(finding.key);
+    this.open.set(finding.key, finding);
+  }
+
+  /** Whether committed transitions are not in the state file yet (a save failed, or none ran). */
+  get unsaved(): boolean {
+    return this.dirty;
   }
 
   /** Written atomically: a crash leaves the old file or the new one, never half of one. */
   async save(): Promise<void> {
     const target = join(this.dataDir, STATE_FILE);
     const temporary = `${target}.tmp-${process.pid}`;
-    await writeFile(temporary, JSON.stringify({ version: 1, findings: this.findings() }));
-    await rename(temporary, target);
+    this.dirty = false;
+    try {
+      await writeFile(temporary, JSON.stringify({ version: 1, findings: this.findings() }));
+      await rename(temporary, target);
+    } catch (error) {
+      this.dirty = true;
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { typeNameFromUrl } from '../proto/envoy-registry.js';
 import { isEnvoyTypeName } from '../proto/envoy-namespaces.js';
 import { isPlainObject, sortedJson, type JsonValue } from './canonical-json.js';
+import { looksSecretName, looksSensitive } from './sensitive-name.js';
 import {
   canonicalBool,
   canonicalBytes,
@@ -78,6 +79,8 @@ class SchemaError extends Error {
 
 interface FieldIndex {
   byName: Map<string, protobuf.Field>;
+  /** Names of the fields marked (udpa.annotations.sensitive), to catch their misspellings. */
+  sensitiveNames: string[];
 }
 
 const fieldIndexes = new WeakMap<protobuf.Type, FieldIndex>();
@@ -94,13 +97,15 @@ function fieldIndex(type: protobuf.Type): FieldIndex {
   let index = fieldIndexes.get(type);
   if (index) return index;
   const byName = new Map<string, protobuf.Field>();
+  const sensitiveNames: string[] = [];
   for (const field of type.fieldsArray) {
+    if ((field.options as Record<string, unknown> | undefined)?.[SENSITIVE_OPTION] === true) sensitiveNames.push(field.name);
     byName.set(field.name, field);
     byName.set(lowerCamel(field.name), field);
     const jsonName = (field.options as Record<string, unknown> | undefined)?.['json_name'];
     if (typeof jsonName === 'string') byName.set(jsonName, field);
   }
-  index = { byName };
+  index = { byName, sensitiveNames };
   fieldIndexes.set(type, index);
   return index;
 }
@@ -173,7 +178,7 @@ export class Canonicalizer {
   private message(type: protobuf.Type, value: unknown, path: string, sensitive: boolean): JsonValue {
     const special = this.specialMessage(type, value, path, sensitive);
     if (special !== undefined) return special;
-    if (!isPlainObject(value)) throw new SchemaError(path, `expected an object for ${type.fullName.slice(1)}, got ${describe(value)}`);
+    if (!isPlainObject(value)) throw new SchemaError(path, `expected an object for ${type.fullName.slice(1)}, got ${describe(value, sensitive || looksSecretPath(path))}`);
     const index = fieldIndex(type);
     const out: Record<string, JsonValue> = {};
     for (const key of Object.keys(value)) {
@@ -182,7 +187,7 @@ export class Canonicalizer {
       const fieldPath = `${path}/${escapeSegment(field?.name ?? key)}`;
       if (!field) {
         this.stats.unknownFields += 1;
-        out[snakeCase(key)] = this.unknown(raw, sensitive);
+        out[snakeCase(key)] = this.unknown(raw, sensitive || looksSensitive(key, index.sensitiveNames));
         continue;
       }
       if (raw === null || raw === undefined) continue;
@@ -195,7 +200,7 @@ export class Canonicalizer {
 
   private field(field: protobuf.Field, raw: unknown, path: string, sensitive: boolean): JsonValue | undefined {
     if (field instanceof protobuf.MapField) {
-      if (!isPlainObject(raw)) throw new SchemaError(path, `expected a map, got ${describe(raw)}`);
+      if (!isPlainObject(raw)) throw new SchemaError(path, `expected a map, got ${describe(raw, sensitive || looksSecretPath(path))}`);
       const out: Record<string, JsonValue> = {};
       for (const key of Object.keys(raw).sort()) {
         const item = this.single(field, raw[key], `${path}/${escapeSegment(key)}`, sensitive, true);
@@ -225,7 +230,7 @@ export class Canonicalizer {
       let name = enumName(resolved, raw);
       if (name === undefined) {
         if (typeof raw !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(raw)) {
-          throw new SchemaError(path, `${describe(raw)} is not a value of enum ${resolved.fullName.slice(1)}`);
+          throw new SchemaError(path, `${describe(raw, sensitive || looksSecretPath(path))} is not a value of enum ${resolved.fullName.slice(1)}`);
         }
         // A value added to the enum after the pinned protos: kept as written.
         this.stats.unknownFields += 1;
@@ -240,7 +245,7 @@ export class Canonicalizer {
       return this.unknown(raw, sensitive);
     }
     const scalar = canonicalScalar(field.type, raw);
-    if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(raw)} is not a valid ${field.type}`);
+    if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(raw, sensitive || looksSecretPath(path))} is not a valid ${field.type}`);
     if (sensitive) {
       if (field.type === 'string') return (this.stats.redactedFields++, REDACTED);
       if (field.type === 'bytes') return (this.stats.redactedFields++, REDACTED_BYTES);
@@ -256,7 +261,7 @@ export class Canonicalizer {
     if (wrapped) {
       const inner = isPlainObject(value) && 'value' in value ? value['value'] : value;
       const scalar = canonicalScalar(wrapped, inner);
-      if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(inner)} is not a valid ${wrapped}`);
+      if (scalar === undefined) throw new SchemaError(path, `${sensitive ? 'the (sensitive) value' : describe(inner, sensitive || looksSecretPath(path))} is not a valid ${wrapped}`);
       if (sensitive && wrapped === 'string') return REDACTED;
       return scalar;
     }
@@ -265,25 +270,25 @@ export class Canonicalizer {
         return this.any(value, path, sensitive);
       case 'google.protobuf.Duration': {
         const duration = canonicalDuration(value);
-        if (duration === undefined) throw new SchemaError(path, `${describe(value)} is not a valid duration`);
+        if (duration === undefined) throw new SchemaError(path, `${describe(value, sensitive || looksSecretPath(path))} is not a valid duration`);
         return duration;
       }
       case 'google.protobuf.Timestamp': {
         const timestamp = canonicalTimestamp(value);
-        if (timestamp === undefined) throw new SchemaError(path, `${describe(value)} is not a valid timestamp`);
+        if (timestamp === undefined) throw new SchemaError(path, `${describe(value, sensitive || looksSecretPath(path))} is not a valid timestamp`);
         return timestamp;
       }
       case 'google.protobuf.Struct':
-        if (!isPlainObject(value)) throw new SchemaError(path, `expected an object, got ${describe(value)}`);
+        if (!isPlainObject(value)) throw new SchemaError(path, `expected an object, got ${describe(value, sensitive || looksSecretPath(path))}`);
         return this.struct(value, sensitive);
       case 'google.protobuf.Value':
         return this.struct(value, sensitive);
       case 'google.protobuf.ListValue':
-        if (!Array.isArray(value)) throw new SchemaError(path, `expected a list, got ${describe(value)}`);
+        if (!Array.isArray(value)) throw new SchemaError(path, `expected a list, got ${describe(value, sensitive || looksSecretPath(path))}`);
         return this.struct(value, sensitive);
       case 'google.protobuf.FieldMask': {
         const mask = canonicalFieldMask(value);
-        if (mask === undefined) throw new SchemaError(path, `${describe(value)} is not a valid field mask`);
+        if (mask === undefined) throw new SchemaError(path, `${describe(value, sensitive || looksSecretPath(path))} is not a valid field mask`);
         return mask;
       }
       default:
@@ -292,7 +297,7 @@ export class Canonicalizer {
   }
 
   private any(value: unknown, path: string, sensitive: boolean): JsonValue {
-    if (!isPlainObject(value)) throw new SchemaError(path, `expected an object with @type, got ${describe(value)}`);
+    if (!isPlainObject(value)) throw new SchemaError(path, `expected an object with @type, got ${describe(value, sensitive || looksSecretPath(path))}`);
     const typeUrl = value['@type'];
     if (typeUrl === undefined && Object.keys(value).length === 0) return {};
     if (typeof typeUrl !== 'string' || typeUrl === '') throw new SchemaError(`${path}/@type`, 'missing @type');
@@ -431,7 +436,7 @@ function lenientJson(value: unknown, sensitive: boolean): JsonValue {
   if (isPlainObject(value)) {
     const out: Record<string, JsonValue> = {};
     for (const key of Object.keys(value).sort()) {
-      const inner = lenientJson(value[key], sensitive);
+      const inner = lenientJson(value[key], sensitive || looksSecretName(key));
       if (inner === 0 || inner === '' || inner === false || inner === null) continue;
       if (Array.isArray(inner) && inner.length === 0) continue;
       out[key === '@type' ? key : snakeCase(key)] = key === '@type' && typeof inner === 'string' ? TYPE_URL_PREFIX + typeNameFromUrl(inner) : inner;
@@ -441,10 +446,17 @@ function lenientJson(value: unknown, sensitive: boolean): JsonValue {
   return String(value);
 }
 
-function describe(value: unknown): string {
+/** What a bad value is, for an error; never a byte of it under a sensitive or secret-looking field. */
+function looksSecretPath(path: string): boolean {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return looksSecretName(last);
+}
+
+function describe(value: unknown, withheld: boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
+  if (withheld) return `a ${typeof value} (value withheld: sensitive field)`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return `${typeof value} ${String(value)}`;
 }

@@ -43,7 +43,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   } catch (error) {
     const drift = asDriftError(error, ErrorCodes.INTERNAL);
     io.stderr.write(`envoy-drift ${command.name}: ${drift.message}\n`);
-    if (debug) io.stderr.write(`${(drift.cause instanceof Error ? drift.cause : drift).stack ?? ''}\n`);
+    if (debug) io.stderr.write(`${debugTrace(drift)}\n`);
     return ExitCode.ERROR;
   }
+}
+
+/**
+ * Where the error came from, for --debug: each error's name and stack frames,
+ * never a cause's message (a parser's message quotes its input, which may be
+ * a secret; the one line above already says what went wrong).
+ */
+function debugTrace(error: Error): string {
+  const out: string[] = [];
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const frames = (current.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+    out.push(`${depth === 0 ? '' : 'caused by '}${current.name}${'code' in current ? ` ${String(current.code)}` : ''}`, ...frames);
+  }
+  return out.join('\n');
 }

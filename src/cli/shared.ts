@@ -30,9 +30,10 @@ export function parseDurationFlag(flag: string, value: string | undefined, fallb
   return Number(match[1]) * unit;
 }
 
-export async function loadDeclaredOrThrow(path: string): Promise<DeclaredSnapshot> {
+export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>): Promise<DeclaredSnapshot> {
   const result = await loadDeclared(path, envoyRegistry());
   if (!result.ok) throw result.error;
+  for (const entry of result.value.skipped ?? []) io?.stderr.write(`envoy-drift: skipped ${entry}\n`);
   return result.value;
 }
 

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { isPlainObject } from '../canonical/canonical-json.js';
@@ -9,7 +9,7 @@ import { resourceTypeOfTypeName, type ResourceType } from '../resources/resource
 import { ResourceSetBuilder, resourceSetRoot, type ResourceSet } from '../resources/resource-set.js';
 import { isLockDocument, parseLockFile, type LockFile } from './lock-file.js';
 import { EMPTY_MANIFEST, isManifestDocument, MANIFEST_API_VERSION, parseManifest, type Manifest } from './manifest.js';
-import { DEFAULT_MAX_FILE_BYTES, readDocument } from './read-document.js';
+import { DEFAULT_MAX_FILE_BYTES, fileKind, readDocument } from './read-document.js';
 
 /** A declaration in canonical form, with its policy. */
 export interface DeclaredSnapshot {
@@ -18,6 +18,8 @@ export interface DeclaredSnapshot {
   readonly sources: readonly string[];
   /** Only hashes are known (a lock file alone): drift is found, field paths are not. */
   readonly hashesOnly: boolean;
+  /** Entries of a folder that were not read, each with why (FIFO, dangling symlink, loop). */
+  readonly skipped?: readonly string[];
 }
 
 export interface LoadOptions {
@@ -27,16 +29,32 @@ export interface LoadOptions {
 const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const DISCOVERY_RESOURCE = 'envoy.service.discovery.v3.Resource';
 
-/** Lists the documents of a snapshot folder, following ConfigMap-style symlinks and skipping dot entries (`..data`). */
-async function listDocuments(dir: string): Promise<string[]> {
+/**
+ * Lists the documents of a snapshot folder, following ConfigMap-style
+ * symlinks and skipping dot entries (`..data`). Only regular files are read
+ * (a FIFO would block forever, a device is no document); a folder reached
+ * twice (a symlink loop) is read once. What is passed over is said.
+ */
+async function listDocuments(dir: string, skipped: string[], seen = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir).catch(() => dir);
+  if (seen.has(real)) {
+    skipped.push(`${dir}: a folder already read (symlink loop)`);
+    return [];
+  }
+  seen.add(real);
   const found: string[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith('.')) continue;
     const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) continue;
-    if (info.isDirectory()) found.push(...(await listDocuments(path)));
-    else if (DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) found.push(path);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      if (DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) skipped.push(`${path}: ${info.code === 'ENOENT' ? 'a dangling symlink' : `cannot read (${info.code ?? 'error'})`}`);
+      continue;
+    }
+    if (info.isDirectory()) found.push(...(await listDocuments(path, skipped, seen)));
+    else if (!DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) continue;
+    else if (info.isFile()) found.push(path);
+    else skipped.push(`${path}: ${fileKind(info)}, not a regular file`);
   }
   return found;
 }
@@ -66,7 +84,8 @@ async function load(path: string, registry: EnvoyRegistry, maxBytes: number): Pr
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new DriftError(error.code === 'ENOENT' ? ErrorCodes.FILE_NOT_FOUND : ErrorCodes.FILE_UNREADABLE, `${path}: ${error.code === 'ENOENT' ? 'no such file or folder' : `cannot read (${error.code})`}`);
   });
-  const files = info.isDirectory() ? await listDocuments(path) : [path];
+  const skipped: string[] = [];
+  const files = info.isDirectory() ? await listDocuments(path, skipped) : [path];
   if (files.length === 0) throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${path}: no .yaml, .yml or .json files in the folder`);
   const builder = new ResourceSetBuilder(registry, undefined, { strictEnvoyTypes: true });
   const sources: string[] = [];
@@ -124,11 +143,11 @@ async function load(path: string, registry: EnvoyRegistry, maxBytes: number): Pr
       builder.addHashed(key.slice(0, slash) as ResourceType, key.slice(slash + 1), hash, lock.source);
     }
     builder.cover(...lock.value.coverage);
-    return { set: builder.build(), manifest, sources, hashesOnly: true };
+    return { set: builder.build(), manifest, sources, hashesOnly: true, ...(skipped.length > 0 ? { skipped } : {}) };
   }
   const set = builder.build();
   if (lock) verifyLock(lock.value, lock.source, set);
-  return { set, manifest, sources, hashesOnly: false };
+  return { set, manifest, sources, hashesOnly: false, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 function verifyLock(lock: LockFile, source: string, set: ResourceSet): void {

@@ -1,5 +1,6 @@
 import AjvModule from 'ajv';
 import picomatch from 'picomatch';
+import re2 from 're2-wasm';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { parsePathPattern, type PathPattern } from '../compare/path-pattern.js';
 import { SEVERITIES, type Severity } from '../compare/severity-levels.js';
@@ -125,6 +126,8 @@ export function isManifestDocument(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { apiVersion?: unknown }).apiVersion === MANIFEST_API_VERSION && (value as { kind?: unknown }).kind === 'Manifest';
 }
 
+const { RE2 } = re2;
+
 function matcher(raw: RawMatcher, where: string): ResourceMatcher {
   if (typeof raw === 'string') {
     if (!picomatch.scan(raw).isGlob) return (key) => key === raw;
@@ -132,7 +135,8 @@ function matcher(raw: RawMatcher, where: string): ResourceMatcher {
     return (key) => glob(key);
   }
   try {
-    const regex = new RegExp(raw.regex);
+    // RE2 (Envoy's own regex engine): linear time, so no pattern can hang the tool on a crafted name.
+    const regex = new RE2(raw.regex, 'u');
     return (key) => regex.test(key);
   } catch (error) {
     throw new DriftError(ErrorCodes.MANIFEST, `${where}/regex: invalid regular expression (${(error as Error).message})`);

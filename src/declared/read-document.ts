@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument, type ScalarTag } from 'yaml';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
+import { checkJsonStructure, MAX_NESTING } from './json-structure.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -14,6 +16,8 @@ export async function readDocument(path: string, maxBytes = DEFAULT_MAX_FILE_BYT
   try {
     const info = await stat(path);
     if (info.isDirectory()) return fail(new DriftError(ErrorCodes.FILE_UNREADABLE, `${path}: is a directory, expected a file`));
+    // A FIFO would block the read forever (and SIGTERM with it): only regular files, or symlinks to them.
+    if (!info.isFile()) return fail(new DriftError(ErrorCodes.FILE_UNREADABLE, `${path}: not a regular file (${fileKind(info)})`));
     size = info.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -48,20 +52,82 @@ export function parseText(path: string, text: string): Result<unknown> {
   if (text.trim() === '') return fail(new DriftError(ErrorCodes.PARSE, `${path}: the file is empty`));
   if (extname(path).toLowerCase() === '.json') {
     try {
-      return ok(JSON.parse(text) as unknown);
+      const value = JSON.parse(text) as unknown;
+      const problem = checkJsonStructure(text);
+      if (problem?.kind === 'duplicate-key') return fail(new DriftError(ErrorCodes.PARSE, `${path}:${problem.line}: invalid JSON (key "${problem.key}" given twice in one object)`));
+      if (problem) return fail(new DriftError(ErrorCodes.PARSE, `${path}:${problem.line}: nested deeper than the limit of ${MAX_NESTING} levels`));
+      return ok(value);
     } catch (error) {
-      return fail(new DriftError(ErrorCodes.PARSE, `${path}: invalid JSON (${(error as Error).message})`, { cause: error }));
+      if (error instanceof RangeError) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
+      // V8 quotes the source around the error: it may be a secret, so neither the message nor the error goes on.
+      return fail(new DriftError(ErrorCodes.PARSE, `${path}: invalid JSON (${jsonProblem((error as Error).message, text)})`));
     }
   }
   // YAML 1.2 core schema (no timestamps, no sexagesimal numbers), plus the
   // boolean spellings Envoy's yaml-cpp loader reads as booleans (yes, on, y, …).
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true, customTags: [envoyBooleans] });
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true, customTags: [envoyBooleans] });
+  } catch (error) {
+    if (error instanceof RangeError) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
+    throw error;
+  }
   const problem = document.errors[0];
+  // yaml turns its own stack overflow into a document error
+  if (problem && /Maximum call stack/.test(problem.message)) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
   if (problem) {
     const position = problem.linePos?.[0];
     const at = position ? `:${position.line}:${position.col}` : '';
-    const message = problem.message.split('\n')[0] ?? problem.message;
-    return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`, { cause: problem }));
+    // The first line only, and not the error itself: the rest quotes the offending source line, which may hold a secret.
+    const message = (problem.message.split('\n')[0] ?? problem.message).replace(/ at line \d+, column \d+:?$/, '');
+    return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`));
   }
-  return ok(document.toJS({ maxAliasCount: 1000 }) as unknown);
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof RangeError) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
+    // yaml's "Excessive alias count": a billion-laughs document
+    if (/alias/i.test((error as Error).message)) return fail(new DriftError(ErrorCodes.PARSE, `${path}: YAML aliases expand past the limit of ${MAX_ALIAS_COUNT} (an alias bomb?)`));
+    throw error;
+  }
+  const depth = nestingDepth(value);
+  if (depth > MAX_NESTING) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
+  return ok(value);
+}
+
+const MAX_ALIAS_COUNT = 1000;
+
+/** Depth of a parsed value, without recursion (the point is a document too deep to recurse into); stops past the limit. */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** V8's JSON.parse message without the source it quotes: what went wrong and, when V8 says, where (line:column). */
+function jsonProblem(message: string, text: string): string {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  let what = 'unexpected character';
+  if (/Unexpected end of JSON input|Unterminated string/.test(message)) what = 'unexpected end of input';
+  else if (/Bad control character/.test(message)) what = 'control character in a string';
+  else if (/^Expected /.test(message)) what = message.replace(/ in JSON at position \d+.*$/s, '');
+  if (position === undefined) return what;
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  return `${what} at line ${line}, column ${Number(position) - before.lastIndexOf('\n')}`;
+}
+
+export function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a file';
 }

@@ -3,8 +3,9 @@ import type { Registry } from 'prom-client';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { loadPrivateKey } from '../journal/checkpoint.js';
 import { CursorStore } from '../journal/cursor-store.js';
-import type { JournalConfig } from '../journal/journal-config.js';
-import { Journal } from '../journal/journal.js';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_INTERVAL_SECONDS, type JournalConfig } from '../journal/journal-config.js';
+import { Journal, type CheckpointHead } from '../journal/journal.js';
+import { watchCheckpoints } from '../journal/checkpoint-metrics.js';
 import type { BackoffOptions } from '../sinks/backoff.js';
 import { createSink } from '../sinks/create-sink.js';
 import type { SinkConfig } from '../sinks/sink-config.js';
@@ -49,6 +50,11 @@ export class EventPipeline {
     return this.#journal;
   }
 
+  /** The newest journal head sent to the sinks (shown on /v1/status). */
+  get checkpoint(): CheckpointHead | undefined {
+    return this.#journal?.lastCheckpoint;
+  }
+
   get runners(): readonly SinkRunner[] {
     return this.#runners;
   }
@@ -59,7 +65,12 @@ export class EventPipeline {
     const { dataDir, sinks: configs, journal: journalConfig } = this.#options;
     const sinks: Sink[] = await Promise.all(configs.map((config) => createSink(config, { dataDir, stdout: this.#options.stdout })));
     const cursors = new CursorStore(dataDir);
-    const checkpoint = journalConfig?.checkpoint ? { every: journalConfig.checkpoint.every, privateKey: loadPrivateKey(journalConfig.checkpoint.keyFile) } : undefined;
+    const keyFile = journalConfig?.checkpoint?.keyFile;
+    const checkpoint = {
+      every: journalConfig?.checkpoint?.every ?? DEFAULT_CHECKPOINT_EVERY,
+      intervalMs: (journalConfig?.checkpoint?.intervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS) * 1000,
+      ...(keyFile ? { privateKey: loadPrivateKey(keyFile) } : {}),
+    };
     const journal = await Journal.open({
       dataDir,
       segmentBytes: journalConfig?.segmentBytes,
@@ -69,6 +80,7 @@ export class EventPipeline {
       cursors,
       sinkNames: sinks.map((s) => s.name),
     });
+    watchCheckpoints(journal, this.#options.registry);
     journal.on('failure', (error) => this.#options.logger?.error({ err: error, error_code: error.code, stage: 'journal' }, error.message));
     const telemetry = SinkTelemetry.for(this.#options.registry, this.#options.logger);
     this.#runners = sinks.map((sink, index) => {

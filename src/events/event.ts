@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'agent.stopped',
   'delivery.gap',
   'audit.checkpoint',
+  'journal.write_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number] | `remediation.${string}`;
@@ -65,12 +66,13 @@ export interface DeliveryGap {
   readonly countByType?: Readonly<Record<string, number>>;
 }
 
+/** The journal head; key id, signature and public key only when a signing key is configured. */
 export interface Checkpoint {
   readonly seq: number;
   readonly hash: string;
-  readonly keyId: string;
-  readonly signature: string;
-  readonly publicKey: string;
+  readonly keyId?: string;
+  readonly signature?: string;
+  readonly publicKey?: string;
 }
 
 export interface DriftEvent {

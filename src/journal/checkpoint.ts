@@ -54,6 +54,7 @@ export function signCheckpoint(privateKey: KeyObject, seq: number, hash: string)
 
 /** Checks a checkpoint's signature with the pinned key, or with the key it carries when none is pinned. */
 export function verifyCheckpoint(checkpoint: Checkpoint, pinned?: KeyObject): boolean {
+  if (!checkpoint.signature || !checkpoint.publicKey) return false;
   try {
     const key = pinned ?? createPublicKey({ key: Buffer.from(checkpoint.publicKey, 'base64'), format: 'der', type: 'spki' });
     if (pinned && keyId(pinned) !== checkpoint.keyId) return false;

@@ -16,8 +16,13 @@ export interface JournalOptions {
   readonly segmentBytes?: number;
   /** Total size bound; the oldest segments are dropped past it. */
   readonly maxBytes?: number;
-  /** Sign the head every `every` records with this Ed25519 key. */
-  readonly checkpoint?: { readonly every: number; readonly privateKey: KeyObject };
+  /**
+   * Write the head (sequence and hash) as an `audit.checkpoint` record at least
+   * every `every` records and every `intervalMs` while anything was written,
+   * signed when a key is given. The sinks carry it off the node: the anchor
+   * `audit verify --anchor` checks a tail deletion against.
+   */
+  readonly checkpoint?: { readonly every: number; readonly intervalMs?: number; readonly privateKey?: KeyObject };
   readonly proxy?: ProxyIdentity;
   /** Cursors of the sinks that read this journal, consulted before dropping a segment. */
   readonly cursors?: CursorStore;
@@ -48,7 +53,15 @@ interface OpenSegment extends SegmentFile {
  * next one (group commit). Emits `commit` with the last committed sequence,
  * and `failure` for a background failure (a gap event that could not be written).
  */
-export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftError] }> {
+/** The newest checkpoint written, as shown on the agent's status. */
+export interface CheckpointHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: string;
+  readonly signed: boolean;
+}
+
+export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftError]; checkpoint: [CheckpointHead] }> {
   readonly dir: string;
   readonly #options: JournalOptions;
   readonly #segmentBytes: number;
@@ -62,6 +75,8 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
   #flushing: Promise<void> | undefined;
   #closed = false;
   #lockPath: string;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #lastCheckpoint: CheckpointHead | undefined;
 
   private constructor(options: JournalOptions) {
     super();
@@ -88,7 +103,17 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
       if (error instanceof DriftError) throw error;
       throw new DriftError(ErrorCodes.JOURNAL_IO, `${journal.dir}: ${(error as Error).message}`, { cause: error });
     }
+    const interval = options.checkpoint?.intervalMs;
+    if (interval) {
+      journal.#checkpointTimer = setInterval(() => void journal.checkpoint().catch((error: unknown) => journal.emit('failure', asJournalError(journal.dir, error))), interval);
+      journal.#checkpointTimer.unref();
+    }
     return journal;
+  }
+
+  /** The newest checkpoint this process wrote. */
+  get lastCheckpoint(): CheckpointHead | undefined {
+    return this.#lastCheckpoint;
   }
 
   /** Sequence number of the last record synced to disk. */
@@ -146,7 +171,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     return this.append(event);
   }
 
-  /** Signs the head now when a key is configured and anything was written since the last checkpoint. */
+  /** Writes (and signs, with a key) the head now when checkpoints are on and anything was written since the last one. */
   async checkpoint(): Promise<void> {
     await this.#idle();
     if (this.#closed || !this.#options.checkpoint || this.#seq <= this.#lastCheckpointSeq) return;
@@ -156,6 +181,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
   /** Signs the head (see checkpoint), then closes. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    clearInterval(this.#checkpointTimer);
     await this.checkpoint().catch((error: unknown) => this.emit('failure', error as DriftError));
     this.#closed = true;
     await this.#idle();
@@ -194,6 +220,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     let seq = this.#seq;
     let hash = this.#hash;
     let lastCheckpoint = this.#lastCheckpointSeq;
+    let head: CheckpointHead | undefined;
     const push = (event: DriftEvent): void => {
       const encoded = encodeRecord(++seq, hash, event);
       hash = encoded.record.hash;
@@ -202,18 +229,25 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     };
     for (const entry of entries) {
       if (entry === CHECKPOINT) {
-        push(this.#checkpointEvent(seq, hash));
+        head = this.#checkpointHead(seq, hash);
+        push(this.#checkpointEvent(head));
         lastCheckpoint = seq;
       } else push(entry);
     }
     const checkpoint = this.#options.checkpoint;
     if (checkpoint && seq - lastCheckpoint >= checkpoint.every) {
-      push(this.#checkpointEvent(seq, hash));
+      head = this.#checkpointHead(seq, hash);
+      push(this.#checkpointEvent(head));
       lastCheckpoint = seq;
     }
     const bytes = Buffer.from(lines.join(''));
     try {
-      await handle.write(bytes, 0, bytes.length, null);
+      // A nearly full disk takes part of a write without an error: the rest is written, or the write fails and is cut back.
+      for (let offset = 0; offset < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+        if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        offset += bytesWritten;
+      }
       await handle.datasync();
     } catch (error) {
       await handle.truncate(segment.size).catch(() => undefined);
@@ -223,14 +257,27 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     this.#seq = seq;
     this.#hash = hash;
     this.#lastCheckpointSeq = lastCheckpoint;
+    if (head) {
+      this.#lastCheckpoint = head;
+      this.emit('checkpoint', head);
+    }
     return records;
   }
 
-  #checkpointEvent(seq: number, hash: string): DriftEvent {
+  #checkpointHead(seq: number, hash: string): CheckpointHead {
+    return { seq, hash, time: new Date().toISOString(), signed: this.#options.checkpoint?.privateKey !== undefined };
+  }
+
+  #checkpointEvent(head: CheckpointHead): DriftEvent {
     const key = this.#options.checkpoint?.privateKey;
-    if (!key) throw new DriftError(ErrorCodes.CHECKPOINT_KEY, 'no checkpoint key configured');
     return createEvent(
-      { type: 'audit.checkpoint', severity: 'info', message: `journal head ${seq} signed`, checkpoint: signCheckpoint(key, seq, hash) },
+      {
+        type: 'audit.checkpoint',
+        severity: 'info',
+        time: head.time,
+        message: `journal head ${head.seq}${key ? ' signed' : ''}`,
+        checkpoint: key ? signCheckpoint(key, head.seq, head.hash) : { seq: head.seq, hash: head.hash },
+      },
       this.#options.proxy,
     );
   }
@@ -328,8 +375,11 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
       }
     }
     for (let index = this.#segments.length - 1; index >= 0; index--) {
-      const last = readSegment((this.#segments[index] as OpenSegment).path).records.at(-1);
+      const records = readSegment((this.#segments[index] as OpenSegment).path).records;
+      const last = records.at(-1);
       if (last) {
+        const checkpoint = records.findLast((r) => r.event.checkpoint !== undefined)?.event;
+        if (checkpoint?.checkpoint) this.#lastCheckpoint = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.hash, time: checkpoint.time, signed: checkpoint.checkpoint.signature !== undefined };
         this.#seq = last.seq;
         this.#hash = last.hash;
         this.#lastCheckpointSeq = last.seq;
@@ -365,6 +415,10 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
       // already gone
     }
   }
+}
+
+function asJournalError(dir: string, error: unknown): DriftError {
+  return error instanceof DriftError ? error : new DriftError(ErrorCodes.JOURNAL_IO, `${dir}: ${(error as Error).message}`, { cause: error });
 }
 
 function isAlive(pid: number): boolean {

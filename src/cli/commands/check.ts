@@ -40,7 +40,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     const graceMs = parseDurationFlag('--warming-grace', values['warming-grace'] as string | undefined, 60_000);
     const client = adminClient(admin, timeoutMs);
     try {
-      const declared = await loadDeclaredOrThrow(declaredPath);
+      const declared = await loadDeclaredOrThrow(declaredPath, io);
       const live = await readLiveState(client, envoyRegistry(), { includeEds: declared.set.coverage.has('endpoint') });
       const report = withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);

@@ -20,8 +20,8 @@ Exit codes: 0 no difference, 1 differences, 2 error.
     if (positionals.length !== 2) throw new DriftError(ErrorCodes.USAGE, 'diff: expects two declarations, <before> and <after> (see envoy-drift diff --help)');
     const format = parseFormat('diff', values['format'] as string | undefined);
     const [beforePath, afterPath] = positionals as [string, string];
-    const before = await loadDeclaredOrThrow(beforePath);
-    const after = await loadDeclaredOrThrow(afterPath);
+    const before = await loadDeclaredOrThrow(beforePath, io);
+    const after = await loadDeclaredOrThrow(afterPath, io);
     const live: LiveState = { proxy: { admin: afterPath }, set: after.set, notCompared: [] };
     const report = compare(before, live, compareOptions(values['service'] as string[] | undefined, 0));
     return writeReport(report, format, io);

@@ -25,7 +25,7 @@ hashes alone.
     const path = requireOption('hash', values['declared'] as string | undefined, '--declared');
     const format = (values['format'] as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json') throw new DriftError(ErrorCodes.USAGE, `hash: --format must be text or json, not "${format}"`);
-    const declared = await loadDeclaredOrThrow(path);
+    const declared = await loadDeclaredOrThrow(path, io);
     const root = resourceSetRoot(declared.set);
     const byService = new Map<string, Array<[string, string]>>();
     for (const resource of declared.set.resources.values()) {

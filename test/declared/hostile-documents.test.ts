@@ -1,0 +1,57 @@
+import t, { type Test } from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
+import { cli } from '../helpers/cli.js';
+
+/* Documents built to hurt the parser: each is one line naming the file and the limit, exit 2, never a stack overflow. */
+
+const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-hostile-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function refused(t: Test, file: string, pattern: RegExp): Promise<void> {
+  const result = await cli(['hash', '--declared', file]);
+  t.equal(result.code, 2, file);
+  t.match(result.stderr, pattern);
+  t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  t.notMatch(result.stderr, /Maximum call stack|\n\s+at /);
+}
+
+t.test('duplicate keys in JSON are refused, as in YAML', async (t) => {
+  const bootstrap = JSON.stringify(gatewayBootstrap());
+  await refused(t, write('dup-top.json', bootstrap.replace(/^\{/, '{"static_resources": {}, ')), /dup-top\.json:1: invalid JSON \(key "static_resources" given twice in one object\)/);
+  await refused(t, write('dup-escaped.json', '{"admin": {"a\\u0062": 1, "ab": 2}}'), /key "ab" given twice/);
+  const ok = await cli(['hash', '--declared', write('same-key-two-objects.json', bootstrap)]);
+  t.equal(ok.code, 0, 'the same key in different objects is fine');
+});
+
+t.test('nesting past the limit: JSON, YAML flow and YAML block', async (t) => {
+  await refused(t, write('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`), /deep\.json:1: nested deeper than the limit of 1000 levels/);
+  await refused(t, write('deep-flow.yaml', `metadata: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`), /deep-flow\.yaml: nested deeper than the limit of 1000 levels/);
+  const block = Array.from({ length: 1_500 }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
+  await refused(t, write('deep-block.yaml', `${block} 1\n`), /deep-block\.yaml: nested deeper than the limit of 1000 levels/);
+});
+
+t.test('a billion-laughs YAML names the file and the limit', async (t) => {
+  const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  await refused(t, write('laughs.yaml', `${lines.join('\n')}\n`), /laughs\.yaml: YAML aliases expand past the limit of 1000/);
+});
+
+t.test('a folder of symlinks to itself is read once', async (t) => {
+  const folder = join(dir, 'loops');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'bootstrap.yaml'), stringify(gatewayBootstrap()));
+  for (let i = 0; i < 20; i++) symlinkSync('.', join(folder, `self-${i}`));
+  const result = await cli(['hash', '--declared', folder]);
+  t.equal(result.code, 0, result.stderr);
+  t.equal(result.stderr.split('\n').filter((l) => /symlink loop/.test(l)).length, 20);
+});
