@@ -18,6 +18,8 @@ import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
+import { ControlPlaneWatch } from '../control-plane/control-plane-watch.js';
+import type { Intent } from '../control-plane/intent.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { parseListenAddress } from './listen-address.js';
 import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatValues } from './stats-poller.js';
@@ -53,6 +55,7 @@ export class Agent implements AgentView {
   private findings: FindingStore | undefined;
   private server: AgentServer | undefined;
   private watcher: DeclaredWatcher | undefined;
+  private controlPlane: ControlPlaneWatch | undefined;
   private declared: DeclaredSummary | undefined;
   private declaredError: string | undefined;
   private lastReport: DriftReport | undefined;
@@ -111,7 +114,7 @@ export class Agent implements AgentView {
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
     this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
-    this.declared = await this.runner.loadDeclared(this.config.declared);
+    if (this.config.declared) this.declared = await this.runner.loadDeclared(this.config.declared);
     this.metrics.snapshotValid.set(1);
     this.pipeline = new EventPipeline({
       dataDir: this.config.dataDir,
@@ -140,11 +143,18 @@ export class Agent implements AgentView {
     }
     this.server = new AgentServer(this, token, [...remediationRoutes(this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
-    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
-    await this.watcher.start();
-    await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${this.config.declared}` });
-    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
-    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: this.config.declared }, 'agent started');
+    if (this.config.declared) {
+      this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared());
+      await this.watcher.start();
+    }
+    const against = [this.config.declared, this.config.controlPlane && `control plane ${this.config.controlPlane.address}`].filter(Boolean).join(' and ');
+    await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${against}` });
+    if (this.declared) await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
+    if (this.config.controlPlane) {
+      this.controlPlane = new ControlPlaneWatch(this.config.controlPlane, this.admin, envoyRegistry(), { applyIntent: (intent) => this.applyIntent(intent), emit: (input) => this.emit(input) }, this.logger);
+      await this.controlPlane.start();
+    }
+    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: against }, 'agent started');
     this.schedule(0);
   }
 
@@ -154,6 +164,7 @@ export class Agent implements AgentView {
     this.stopping = true;
     clearTimeout(this.timer);
     this.watcher?.close();
+    this.controlPlane?.close();
     await this.current?.catch(() => undefined);
     if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
     await this.findings?.save().catch(() => undefined);
@@ -210,6 +221,7 @@ export class Agent implements AgentView {
       },
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
+      ...(this.controlPlane ? { controlPlane: this.controlPlane.status() } : {}),
       lastCheck: this.lastCheck ?? null,
       inSync: this.lastReport?.inSync ?? null,
       findings: (this.findings?.findings() ?? []).map((f) => ({ id: f.id, service: f.service, resource: `${f.resourceType}/${f.name}`, kind: f.kind, severity: f.severity, firstSeen: f.firstSeen, attribution: f.attribution })),
@@ -250,7 +262,7 @@ export class Agent implements AgentView {
   }
 
   private async loadDeclaredHere(): Promise<void> {
-    if (!this.remediationActive()) {
+    if (!this.remediationActive() || !this.config.declared) {
       this.declaredHere = undefined;
       return;
     }
@@ -328,7 +340,8 @@ export class Agent implements AgentView {
       this.pendingAttribution = change.attribution;
     }
     if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
-    if (!this.pendingTrigger) return;
+    // Without files, nothing is declared until the control plane's first answer.
+    if (!this.pendingTrigger || !this.declared) return;
     await this.check(this.pendingTrigger, this.pendingAttribution);
   }
 
@@ -389,8 +402,23 @@ export class Agent implements AgentView {
     await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
   }
 
-  private async reloadDeclared(): Promise<void> {
+  /** A control plane's new intent: a declaration change like a file's, validated in full by the worker first. */
+  private async applyIntent(intent: Intent): Promise<void> {
     if (this.stopping) return;
+    const summary = await this.runner!.applyIntent(intent);
+    if (summary.contentHash === this.declared?.contentHash) return;
+    this.declared = summary;
+    const versions = Object.values(intent.types).map((t) => t?.version).filter((v, i, all) => all.indexOf(v) === i).join(', ');
+    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `${summary.path} version ${versions} for node ${intent.nodeId}: ${summary.resources} resources, root ${summary.root}` });
+    this.pendingTrigger = 'snapshot';
+    this.pendingAttribution = 'control-plane push';
+    this.schedule(0);
+    // Push lag turns into `stale` once the grace is over, whether or not the proxy's stats move again.
+    setTimeout(() => this.requestCheck(), intent.staleGraceMs + 250).unref();
+  }
+
+  private async reloadDeclared(): Promise<void> {
+    if (this.stopping || !this.config.declared) return;
     try {
       const summary = await this.runner!.loadDeclared(this.config.declared);
       this.declaredError = undefined;

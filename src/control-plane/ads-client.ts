@@ -11,6 +11,8 @@ import type { ProxyNode } from './proxy-node.js';
 
 const METHOD = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const ROUTES: IntentTypeUrl = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+/** How long a push may take to arrive whole, type after type, before it is one intent. */
+const SETTLE_MS = 100;
 const LISTENERS: IntentTypeUrl = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 
 export interface SubscriptionOptions {
@@ -68,6 +70,7 @@ export class IntentSubscription {
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private intent: Intent | undefined;
+  private settle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: SubscriptionOptions,
@@ -117,6 +120,7 @@ export class IntentSubscription {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settle);
     const call = this.call;
     this.call = undefined;
     call?.cancel();
@@ -178,6 +182,14 @@ export class IntentSubscription {
     const ready = this.options.types.every((t) => this.types.has(t)) && (this.routes.length === 0 || this.types.has(ROUTES));
     if (!ready || (unchanged && this.complete)) return;
     this.complete = true;
+    // A push arrives one type at a time (listeners, then their routes, clusters): one intent per push.
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => this.publish(), SETTLE_MS);
+    this.settle.unref();
+  }
+
+  private publish(): void {
+    if (this.closed) return;
     this.intent = {
       address: this.options.address,
       nodeId: this.options.node.id,

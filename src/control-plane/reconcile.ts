@@ -35,7 +35,9 @@ export function reconcileWithIntent(report: DriftReport, facts: ControlPlaneFact
     const proxy = liveVersion(live, key);
     const versions = { ...(proxy !== undefined ? { proxy } : {}), controlPlane: stamp.version };
     if (d.kind === 'rejected' || d.kind === 'warming') {
-      drift.push({ ...d, versions });
+      // Without the time of the last attempt: a control plane that resends a refused version
+      // (go-control-plane does, in a loop) must not make a new finding of each attempt.
+      drift.push({ ...d, versions, ...(d.details ? { details: d.details.replace(/ since \S+$/, '') } : {}) });
       continue;
     }
     if (d.kind === 'added' && proxy === undefined && !facts.fileCoverage.includes(d.resourceType)) continue;
@@ -54,6 +56,9 @@ export function reconcileWithIntent(report: DriftReport, facts: ControlPlaneFact
       details: `the proxy holds ${proxy === undefined ? 'no version' : `version ${proxy}`}; the control plane's is ${stamp.version} since ${new Date(stamp.receivedAt).toISOString()}${rejected ? `; Envoy rejected it: ${rejected}` : ''}`,
     });
   }
+  // Past the grace, a stale resource's finding names the rejection too: one finding per resource.
+  const staleKeys = new Set(drift.filter((d) => d.kind === 'stale').map((d) => `${d.resourceType}/${d.name}`));
+  for (let i = drift.length - 1; i >= 0; i--) if (drift[i]!.kind === 'rejected' && staleKeys.has(`${drift[i]!.resourceType}/${drift[i]!.name}`)) drift.splice(i, 1);
   const services = report.services.map((service) => {
     const mine = drift.filter((d) => d.service === service.name);
     const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, mine.filter((d) => d.kind === k).length])) as Record<DriftKind, number>;
