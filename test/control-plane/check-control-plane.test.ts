@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../../src/compare/drift.js';
@@ -81,6 +82,23 @@ t.test('a hand-made runtime override is still found', async (t) => {
   t.equal(code, 1);
   t.match(report!.drift, [{ resourceType: 'runtime', name: 'drift.test.flag', kind: 'added' }]);
   await adminPost(envoy.admin, '/runtime_modify?drift.test.flag=');
+});
+
+t.test('snapshot --control-plane captures the intent as declaration files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-snap-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'intent');
+  const run = await cli(['snapshot', '--admin', envoy.admin, '--control-plane', controlPlane.address, '--out', out]);
+  t.equal(run.code, 0, run.stderr);
+  t.same(readdirSync(out).sort(), ['clusters.yaml', 'envoy-drift.lock.json', 'listeners.yaml', 'routes.yaml']);
+  t.match(parse(readFileSync(join(out, 'clusters.yaml'), 'utf8')), { version_info: '4', resources: [{ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'catalog', connect_timeout: '1s' }] });
+  // The captured intent, given as files beside the control plane, is in sync with it and with the proxy.
+  const both = await check(['--declared', out]);
+  t.equal(both.code, 0, JSON.stringify(both.report?.drift));
+  const none = await cli(['snapshot', '--admin', envoy.admin, '--control-plane', controlPlane.address, '--node-id', 'nobody', '--timeout', '1s', '--out', join(dir, 'none')]);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /no complete answer for node "nobody"/);
+  t.notOk(existsSync(join(dir, 'none')), 'nothing written');
 });
 
 t.test('a node the control plane has nothing for: exit 2, one line', async (t) => {
