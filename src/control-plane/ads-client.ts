@@ -145,7 +145,7 @@ export class IntentSubscription {
       node: {
         id: node.id,
         ...(node.cluster ? { cluster: node.cluster } : {}),
-        ...(node.metadata ? { metadata: jsonToStruct(node.metadata) } : {}),
+        ...(node.metadata ? { metadata: jsonToStruct(node.metadata, this.options.registry) } : {}),
         ...(node.locality ? { locality: node.locality } : {}),
         user_agent_name: 'envoy-drift',
         user_agent_version: version,

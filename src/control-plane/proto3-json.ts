@@ -68,14 +68,25 @@ function scalar(field: protobuf.Field, value: unknown): Json {
   return value as Json;
 }
 
+/** A google.protobuf.Value: which member of its oneof is set is told by own properties (decoded messages keep defaults on the prototype). */
 function valueToJson(value: Record<string, unknown>): Json {
-  if ('struct_value' in value) return messageToJsonStruct(value['struct_value'] as Record<string, unknown>);
-  if ('list_value' in value) return (((value['list_value'] as Record<string, unknown>)['values'] ?? []) as Array<Record<string, unknown>>).map(valueToJson);
-  if ('string_value' in value) return value['string_value'] as string;
-  if ('number_value' in value) return value['number_value'] as number;
-  if ('bool_value' in value) return value['bool_value'] as boolean;
+  // protobufjs's own google/protobuf/struct.proto names the fields in camelCase; Envoy's files in snake_case.
+  const get = (field: string): unknown => {
+    for (const name of [field, camel(field)]) if (Object.prototype.hasOwnProperty.call(value, name) && value[name] !== null && value[name] !== undefined) return value[name];
+    return undefined;
+  };
+  const struct = get('struct_value');
+  if (struct !== undefined) return messageToJsonStruct(struct as Record<string, unknown>);
+  const list = get('list_value');
+  if (list !== undefined) return (((list as Record<string, unknown>)['values'] ?? []) as Array<Record<string, unknown>>).map(valueToJson);
+  for (const field of ['string_value', 'number_value', 'bool_value']) {
+    const found = get(field);
+    if (found !== undefined) return found as Json;
+  }
   return null;
 }
+
+const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function messageToJsonStruct(struct: Record<string, unknown>): Json {
   const fields = (struct['fields'] ?? {}) as Record<string, Record<string, unknown>>;
@@ -92,15 +103,17 @@ function anyToJson(record: Record<string, unknown>, registry: EnvoyRegistry): Js
   return special ? { '@type': typeUrl, value: json } : { '@type': typeUrl, ...(json as Record<string, Json>) };
 }
 
-/** A JSON object as a google.protobuf.Struct message object (for the node's metadata). */
-export function jsonToStruct(value: Record<string, unknown>): Record<string, unknown> {
+/** A JSON object as a google.protobuf.Struct message object (for the node's metadata), in the field spelling the registry's Value type uses. */
+export function jsonToStruct(value: Record<string, unknown>, registry: EnvoyRegistry): Record<string, unknown> {
+  const fields = registry.lookupType('google.protobuf.Value')?.fields ?? {};
+  const name = (field: string) => (field in fields ? field : camel(field));
   const toValue = (v: unknown): Record<string, unknown> => {
-    if (v === null || v === undefined) return { null_value: 0 };
-    if (typeof v === 'string') return { string_value: v };
-    if (typeof v === 'number') return { number_value: v };
-    if (typeof v === 'boolean') return { bool_value: v };
-    if (Array.isArray(v)) return { list_value: { values: v.map(toValue) } };
-    return { struct_value: jsonToStruct(v as Record<string, unknown>) };
+    if (v === null || v === undefined) return { [name('null_value')]: 0 };
+    if (typeof v === 'string') return { [name('string_value')]: v };
+    if (typeof v === 'number') return { [name('number_value')]: v };
+    if (typeof v === 'boolean') return { [name('bool_value')]: v };
+    if (Array.isArray(v)) return { [name('list_value')]: { values: v.map(toValue) } };
+    return { [name('struct_value')]: jsonToStruct(v as Record<string, unknown>, registry) };
   };
   return { fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toValue(v)])) };
 }
