@@ -65,7 +65,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         resources: declared.set.resources.size,
         root: resourceSetRoot(declared.set),
         hashesOnly: declared.hashesOnly,
-        contentHash: await contentHash(declared.sources),
+        // The files alone: a control plane's part is no file, and has its own hash.
+        contentHash: await contentHash(fileDeclared.sources),
         modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
       };
       return summary;
