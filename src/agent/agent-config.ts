@@ -5,6 +5,8 @@ import { DriftError, ErrorCodes } from '../errors.js';
 import { journalSchema, parseJournalConfig, type JournalConfig } from '../journal/journal-config.js';
 import { parseSinksConfig, sinksSchema, type SinkConfig } from '../sinks/sink-config.js';
 import { REMEDIATION_MODES, type RemediationMode } from '../declared/manifest.js';
+import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
+import { validControlPlaneAddress } from '../control-plane/control-plane-options.js';
 import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig } from '../remediation/remediation-config.js';
 
 /**
@@ -14,7 +16,10 @@ import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig
  */
 export interface AgentConfig {
   readonly admin: string;
-  readonly declared: string;
+  /** Optional with a control plane, whose intent then is the declaration. */
+  readonly declared?: string;
+  /** The proxy's xDS control plane, when its intent is (part of) the declaration. */
+  readonly controlPlane?: ControlPlaneOptions;
   readonly listen: string;
   readonly dataDir: string;
   readonly intervalMs: number;
@@ -54,6 +59,12 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
   dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
   adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$' } },
+  controlPlane: { flag: 'control-plane', schema: { type: 'string', minLength: 1 } },
+  controlPlaneCa: { flag: 'control-plane-ca', schema: { type: 'string', minLength: 1 } },
+  controlPlaneCert: { flag: 'control-plane-cert', schema: { type: 'string', minLength: 1 } },
+  controlPlaneKey: { flag: 'control-plane-key', schema: { type: 'string', minLength: 1 } },
+  nodeId: { flag: 'node-id', schema: { type: 'string', minLength: 1 } },
+  staleGrace: { flag: 'stale-grace', schema: { type: 'string', pattern: DURATION } },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -82,6 +93,7 @@ const DEFAULTS: Record<string, string> = {
   remediation: 'observe',
   logLevel: 'info',
   adminBudget: '0.5%',
+  staleGrace: '30s',
 };
 
 /** The flags `envoy-drift agent` takes, for parseArgs. */
@@ -155,7 +167,7 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
 
   const merged: Record<string, unknown> = { ...DEFAULTS, ...fileValues, ...envValues, ...flagValues };
   for (const required of ['admin', 'declared', 'dataDir'] as const) {
-    if (merged[required] === undefined) {
+    if (merged[required] === undefined && !(required === 'declared' && merged['controlPlane'] !== undefined)) {
       const flag = SETTINGS[required].flag;
       throw new DriftError(ErrorCodes.USAGE, `agent: --${flag} (or ${envName(flag)}, or "${required}" in --config) is required`);
     }
@@ -163,7 +175,8 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
   const source = sources.file ?? 'agent config';
   return Object.freeze({
     admin: merged['admin'] as string,
-    declared: merged['declared'] as string,
+    ...(merged['declared'] !== undefined ? { declared: merged['declared'] as string } : {}),
+    ...controlPlaneOf(merged),
     listen: merged['listen'] as string,
     dataDir: merged['dataDir'] as string,
     intervalMs: durationMs(merged['interval'] as string),
@@ -181,6 +194,24 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
     dryRun: merged['dryRun'] === true || merged['dryRun'] === 'true' || merged['dryRun'] === '1',
     adminBudget: Math.max(0.001, Number((merged['adminBudget'] as string).slice(0, -1)) / 100),
   });
+}
+
+function controlPlaneOf(merged: Record<string, unknown>): { controlPlane?: ControlPlaneOptions } {
+  if (merged['controlPlane'] === undefined) return {};
+  const address = validControlPlaneAddress('--control-plane', merged['controlPlane'] as string);
+  if (!address.ok) throw address.error;
+  const text = (name: string) => merged[name] as string | undefined;
+  return {
+    controlPlane: Object.freeze({
+      address: address.value,
+      ...(text('controlPlaneCa') ? { caFile: text('controlPlaneCa')! } : {}),
+      ...(text('controlPlaneCert') ? { certFile: text('controlPlaneCert')! } : {}),
+      ...(text('controlPlaneKey') ? { keyFile: text('controlPlaneKey')! } : {}),
+      ...(text('nodeId') ? { nodeId: text('nodeId')! } : {}),
+      staleGraceMs: durationMs(merged['staleGrace'] as string),
+      timeoutMs: durationMs(merged['timeout'] as string),
+    }),
+  };
 }
 
 function policy(value: unknown, source: string): RemediationConfig {

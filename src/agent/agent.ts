@@ -18,6 +18,8 @@ import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
+import type { ControlPlaneWatch } from '../control-plane/control-plane-watch.js';
+import type { Intent } from '../control-plane/intent.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { WriteHealth } from './write-health.js';
 import { parseListenAddress } from './listen-address.js';
@@ -58,6 +60,7 @@ export class Agent implements AgentView {
   private findings: FindingStore | undefined;
   private server: AgentServer | undefined;
   private watcher: DeclaredWatcher | undefined;
+  private controlPlane: ControlPlaneWatch | undefined;
   private declared: DeclaredSummary | undefined;
   private declaredError: string | undefined;
   private lastReport: DriftReport | undefined;
@@ -125,7 +128,7 @@ export class Agent implements AgentView {
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
     this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
-    this.declared = await this.runner.loadDeclared(this.config.declared);
+    if (this.config.declared) this.declared = await this.runner.loadDeclared(this.config.declared);
     this.metrics.snapshotValid.set(1);
     this.pipeline = new EventPipeline({
       dataDir: this.config.dataDir,
@@ -147,11 +150,20 @@ export class Agent implements AgentView {
     }
     this.server = new AgentServer(this, token, [...remediationRoutes(() => this.remediator, () => this.requestCheck()), ...(this.options.extraRoutes ?? [])]);
     this.endpoint = await this.server.listen(listen);
-    this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared().catch((error: unknown) => this.logger.warn({ err: asDriftError(error) }, 'declared snapshot reload abandoned')));
-    await this.watcher.start();
-    await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${this.config.declared}` });
-    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
-    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: this.config.declared }, 'agent started');
+    if (this.config.declared) {
+      this.watcher = new DeclaredWatcher(this.config.declared, () => void this.reloadDeclared().catch((error: unknown) => this.logger.warn({ err: asDriftError(error) }, 'declared snapshot reload abandoned')));
+      await this.watcher.start();
+    }
+    const against = [this.config.declared, this.config.controlPlane && `control plane ${this.config.controlPlane.address}`].filter(Boolean).join(' and ');
+    await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${against}` });
+    if (this.declared) await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
+    if (this.config.controlPlane) {
+      // Loaded only when asked for: gRPC and the type registry stay off the main thread of an agent that watches files.
+      const [{ ControlPlaneWatch }, { envoyRegistry }] = await Promise.all([import('../control-plane/control-plane-watch.js'), import('../proto/envoy-registry.js')]);
+      this.controlPlane = new ControlPlaneWatch(this.config.controlPlane, this.admin, envoyRegistry(), { applyIntent: (intent) => this.applyIntent(intent), emit: (input) => this.emit(input) }, this.logger);
+      await this.controlPlane.start();
+    }
+    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: against }, 'agent started');
     this.schedule(0);
   }
 
@@ -162,6 +174,7 @@ export class Agent implements AgentView {
     clearTimeout(this.timer);
     this.watcher?.close();
     this.xdsWatcher.close();
+    this.controlPlane?.close();
     await this.current?.catch(() => undefined);
     if (this.pipeline) await this.emit({ type: 'agent.stopped', severity: 'info', message: 'envoy-drift agent stopped' }).catch(() => undefined);
     await this.findings?.save().catch(() => undefined);
@@ -220,6 +233,7 @@ export class Agent implements AgentView {
       proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
       journal: { committedSeq: this.pipeline?.journal.committedSeq ?? 0, checkpoint: this.pipeline?.checkpoint ?? null },
+      ...(this.controlPlane ? { controlPlane: this.controlPlane.status() } : {}),
       lastCheck: this.lastCheck ?? null,
       api: this.lastReport?.api ?? apiReport(undefined, undefined),
       inSync: this.lastReport?.inSync ?? null,
@@ -299,7 +313,7 @@ export class Agent implements AgentView {
   }
 
   private async loadDeclaredHere(): Promise<void> {
-    if (!this.remediationActive()) {
+    if (!this.remediationActive() || !this.config.declared) {
       this.declaredHere = undefined;
       return;
     }
@@ -412,7 +426,8 @@ export class Agent implements AgentView {
       this.pendingAttribution = attribution;
     }
     if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
-    if (!this.pendingTrigger) return;
+    // Without files, nothing is declared until the control plane's first answer.
+    if (!this.pendingTrigger || !this.declared) return;
     await this.check(this.pendingTrigger, this.pendingAttribution);
   }
 
@@ -541,8 +556,23 @@ export class Agent implements AgentView {
     }
   }
 
-  private async reloadDeclared(): Promise<void> {
+  /** A control plane's new intent: a declaration change like a file's, validated in full by the worker first. */
+  private async applyIntent(intent: Intent): Promise<void> {
     if (this.stopping) return;
+    const summary = await this.runner!.applyIntent(intent);
+    if (summary.contentHash === this.declared?.contentHash) return;
+    this.declared = summary;
+    const versions = Object.values(intent.types).map((t) => t?.version).filter((v, i, all) => all.indexOf(v) === i).join(', ');
+    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `${summary.path} version ${versions} for node ${intent.nodeId}: ${summary.resources} resources, root ${summary.root}` });
+    this.pendingTrigger = 'snapshot';
+    this.pendingAttribution = 'control-plane push';
+    this.schedule(0);
+    // Push lag turns into `stale` once the grace is over, whether or not the proxy's stats move again.
+    setTimeout(() => this.requestCheck(), intent.staleGraceMs + 250).unref();
+  }
+
+  private async reloadDeclared(): Promise<void> {
+    if (this.stopping || !this.config.declared) return;
     try {
       const summary = await this.runner!.loadDeclared(this.config.declared);
       // A SIGTERM during a long load: the journal and the worker are closing; this reload is moot.

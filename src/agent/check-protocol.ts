@@ -1,10 +1,12 @@
 import type { DriftReport } from '../compare/drift.js';
+import type { Intent } from '../control-plane/intent.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 
 /** Messages between the agent and its check worker (structured-clone data only). */
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string }
+  | { readonly id: number; readonly type: 'intent'; readonly intent: Intent }
   | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean };
 
 export interface DeclaredSummary {

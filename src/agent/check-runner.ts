@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { DriftError, ErrorCodes, type ErrorCode } from '../errors.js';
+import type { Intent } from '../control-plane/intent.js';
 import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: DriftError) => void };
@@ -68,6 +69,11 @@ export class CheckRunner {
   /** Loads and validates a declaration; it replaces the one in force only when valid. */
   loadDeclared(path: string): Promise<DeclaredSummary> {
     return this.call({ type: 'load', path });
+  }
+
+  /** A control plane's new intent: validated in full before it replaces the declaration in force. */
+  applyIntent(intent: Intent): Promise<DeclaredSummary> {
+    return this.call({ type: 'intent', intent });
   }
 
   check(includeLive = false): Promise<CheckSummary> {

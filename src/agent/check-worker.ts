@@ -13,6 +13,9 @@ import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../proto/api-report.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { resourceSetRoot } from '../resources/resource-set.js';
+import { declarationFromIntent } from '../control-plane/intent-declaration.js';
+import { intentSummary } from '../control-plane/intent-summary.js';
+import type { Intent } from '../control-plane/intent.js';
 import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 /*
@@ -29,6 +32,9 @@ const registry = envoyRegistry();
 const cache = new CanonicalCache();
 let client: AdminClient | undefined;
 let declared: DeclaredSnapshot | undefined;
+/** With a control plane: the declared files alone, and the last valid intent. */
+let fileDeclared: DeclaredSnapshot | undefined;
+let intent: Intent | undefined;
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
 
@@ -52,17 +58,25 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       // Validated in full before it replaces the snapshot in force.
       const result = await loadDeclared(request.path, registry);
       if (!result.ok) throw result.error;
-      declared = result.value;
+      fileDeclared = result.value;
+      declared = intent ? declarationFromIntent(intent, registry, fileDeclared) : fileDeclared;
       const summary: DeclaredSummary = {
         path: request.path,
         sources: declared.sources,
         resources: declared.set.resources.size,
         root: resourceSetRoot(declared.set),
         hashesOnly: declared.hashesOnly,
-        contentHash: await contentHash(declared.sources),
+        // The files alone: a control plane's part is no file, and has its own hash.
+        contentHash: await contentHash(fileDeclared.sources),
         modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
       };
       return summary;
+    }
+    case 'intent': {
+      // Canonicalised in full first: an intent that cannot be read never replaces the one in force.
+      declared = declarationFromIntent(request.intent, registry, fileDeclared);
+      intent = request.intent;
+      return intentSummary(declared, request.intent);
     }
     case 'check': {
       if (!client) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: not initialised');

@@ -7,6 +7,7 @@ import type { LiveState } from '../envoy-admin/live-state.js';
 import type { Resource, ResourceType } from '../resources/resource.js';
 import type { ResourceSet } from '../resources/resource-set.js';
 import { DRIFT_KINDS, type Drift, type DriftKind, type DriftPath, type DriftReport, type IgnoredSummary, type ServiceSummary } from './drift.js';
+import { reconcileWithIntent } from '../control-plane/reconcile.js';
 import { diffValues } from './field-diff.js';
 import { matchesPath } from './path-pattern.js';
 import { assessSeverity } from './security-rules.js';
@@ -103,7 +104,7 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
   const services = summarise(sides, keys, drift, manifest, options, wanted);
   const ignored = ignoreSummary(manifest, suppressed, now);
   const proxyKeys = [...keys];
-  return {
+  const report: DriftReport = {
     inSync: drift.length === 0,
     checkedAt: now.toISOString(),
     proxy: {
@@ -118,6 +119,7 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
     unknown: mergeUnknown(declared.set, live.set),
     hashesOnly: declared.hashesOnly,
   };
+  return declared.controlPlane ? reconcileWithIntent(report, declared.controlPlane, live.set, now) : report;
 }
 
 function rootOf(set: ResourceSet, keys: string[]): string {

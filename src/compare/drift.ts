@@ -4,7 +4,7 @@ import type { RemediationMode } from '../declared/manifest.js';
 import type { ResourceType } from '../resources/resource.js';
 import type { Severity } from './severity-levels.js';
 
-export const DRIFT_KINDS = ['added', 'removed', 'modified', 'rejected', 'warming'] as const;
+export const DRIFT_KINDS = ['added', 'removed', 'modified', 'rejected', 'warming', 'stale'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 export interface DriftPath {
@@ -27,6 +27,8 @@ export interface Drift {
   readonly liveHash?: string;
   /** For rejected or warming resources: what the proxy said. */
   readonly details?: string;
+  /** With a control plane: the version the proxy holds and the control plane's current one. */
+  readonly versions?: { readonly proxy?: string; readonly controlPlane: string };
 }
 
 export interface ServiceSummary {

@@ -28,6 +28,7 @@ function baseSeverity(kind: DriftKind, type: ResourceType): Severity {
     case 'removed':
       return type === 'runtime' ? 'medium' : 'high';
     case 'rejected':
+    case 'stale':
       return 'high';
     case 'added':
     case 'modified':

@@ -7,6 +7,7 @@ import { typeNameFromUrl, type EnvoyRegistry } from '../proto/envoy-registry.js'
 import { addBootstrap } from '../resources/bootstrap.js';
 import { resourceTypeOfTypeName, type ResourceType } from '../resources/resource.js';
 import { ResourceSetBuilder, resourceSetRoot, type ResourceSet } from '../resources/resource-set.js';
+import type { ControlPlaneFacts } from '../control-plane/intent-declaration.js';
 import { isLockDocument, parseLockFile, type LockFile } from './lock-file.js';
 import { EMPTY_MANIFEST, isManifestDocument, MANIFEST_API_VERSION, parseManifest, type Manifest } from './manifest.js';
 import { DEFAULT_MAX_FILE_BYTES, fileKind, readDocument } from './read-document.js';
@@ -20,6 +21,8 @@ export interface DeclaredSnapshot {
   readonly hashesOnly: boolean;
   /** Entries of a folder that were not read, each with why (FIFO, dangling symlink, loop). */
   readonly skipped?: readonly string[];
+  /** Set when a control plane's intent is (part of) the declaration. */
+  readonly controlPlane?: ControlPlaneFacts;
 }
 
 export interface LoadOptions {

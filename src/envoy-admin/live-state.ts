@@ -136,6 +136,7 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
 
 function readActive(builder: ResourceSetBuilder, type: 'cluster' | 'route_configuration' | 'endpoint' | 'secret', entry: Entry, field: string, at: string, fallbackName?: string): void {
   const key = entry[field] !== undefined ? builder.add(type, entry[field], `${at}/${field}`, fallbackName) : undefined;
+  if (key) builder.version(key, entry['version_info']);
   const failure = updateFailure(entry['error_state']);
   if (failure) {
     const name = key ?? resourceKey(type, nameOfFailure(entry['error_state']) ?? String(entry['name'] ?? '?'));
@@ -198,7 +199,8 @@ function readListeners(builder: ResourceSetBuilder, config: Entry, at: string): 
     const name = typeof entry['name'] === 'string' ? entry['name'] : (nameOfFailure(entry['error_state']) ?? `(unnamed #${j})`);
     const active = entry['active_state'];
     if (isPlainObject(active) && active['listener'] !== undefined) {
-      builder.add('listener', active['listener'], `${at}/dynamic_listeners/${j}/active_state/listener`);
+      const key = builder.add('listener', active['listener'], `${at}/dynamic_listeners/${j}/active_state/listener`);
+      builder.version(key, active['version_info']);
     }
     if (isPlainObject(entry['warming_state'])) builder.condition(warming('listener', name, entry['warming_state']));
     const failure = updateFailure(entry['error_state']);

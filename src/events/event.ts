@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'drift.resolved',
   'proxy.unreachable',
   'proxy.recovered',
+  'control_plane.unreachable',
+  'control_plane.recovered',
   'snapshot.loaded',
   'snapshot.invalid',
   'agent.started',

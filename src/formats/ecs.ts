@@ -14,7 +14,7 @@ function eventType(type: string): string[] {
   if (type.startsWith('drift.') || type.startsWith('remediation.')) return ['change'];
   if (type === 'agent.started') return ['start'];
   if (type === 'agent.stopped') return ['end'];
-  if (type === 'delivery.gap' || type === 'snapshot.invalid' || type === 'proxy.unreachable') return ['error'];
+  if (type === 'delivery.gap' || type === 'snapshot.invalid' || type === 'proxy.unreachable' || type === 'control_plane.unreachable') return ['error'];
   return ['info'];
 }
 

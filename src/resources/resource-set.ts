@@ -20,6 +20,8 @@ export interface ResourceSet {
    */
   readonly sources: ReadonlyMap<string, unknown>;
   readonly stats: { readonly unknownFields: number; readonly unknownTypes: Readonly<Record<string, number>>; readonly redactedFields: number };
+  /** The xDS version each dynamic resource arrived with (live side, from the config dump). */
+  readonly versions?: ReadonlyMap<string, string>;
 }
 
 export function resourceSetRoot(set: ResourceSet, keys?: Iterable<string>): string {
@@ -55,6 +57,7 @@ export class ResourceSetBuilder {
   private readonly sources = new Map<string, unknown>();
   private readonly stats: CanonicalStats = newStats();
   private readonly unnamed = new Map<string, number>();
+  private readonly versions = new Map<string, string>();
 
   /** With a cache, a message seen before is not canonicalised again. */
   constructor(
@@ -66,6 +69,11 @@ export class ResourceSetBuilder {
   cover(...types: ResourceType[]): this {
     for (const type of types) this.coverage.add(type);
     return this;
+  }
+
+  /** The xDS version a dynamic resource arrived with. */
+  version(key: string, versionInfo: unknown): void {
+    if (typeof versionInfo === 'string' && versionInfo !== '') this.versions.set(key, versionInfo);
   }
 
   condition(condition: LiveCondition): void {
@@ -183,6 +191,7 @@ export class ResourceSetBuilder {
         unknownTypes: Object.fromEntries(this.stats.unknownTypes),
         redactedFields: this.stats.redactedFields,
       },
+      ...(this.versions.size > 0 ? { versions: this.versions } : {}),
     });
   }
 

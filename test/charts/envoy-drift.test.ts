@@ -13,7 +13,7 @@ import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, typ
 import { schemaProblem } from './kubernetes-schemas.js';
 import { configMapData, container, flag, podSpec } from './pod.js';
 
-const CI_FILES = ['minimal', 'full', 'sidecar-only', 'hardened'] as const;
+const CI_FILES = ['minimal', 'full', 'sidecar-only', 'hardened', 'control-plane'] as const;
 
 
 const chartValues = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as {
@@ -35,6 +35,7 @@ t.test('every manifest rendered from every ci/ values file passes the Kubernetes
     full: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'],
     'sidecar-only': ['ConfigMap'],
     hardened: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount'],
+    'control-plane': ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
   };
   for (const values of CI_FILES) {
     const { manifests } = render({ valuesFiles: [ciValues(values)] });

@@ -21,6 +21,7 @@ Volume names start with envoy-drift- so that they never clash with yours.
 {{- define "envoy-drift.paths.token" -}}/var/run/secrets/envoy-drift-agent{{- end -}}
 {{- define "envoy-drift.paths.sinkSecrets" -}}/var/run/secrets/envoy-drift{{- end -}}
 {{- define "envoy-drift.paths.journalKey" -}}/var/run/secrets/envoy-drift-journal{{- end -}}
+{{- define "envoy-drift.paths.xdsTls" -}}/var/run/secrets/envoy-drift-xds{{- end -}}
 
 {{/* The agent container, as one item of a pod's containers list. */}}
 {{- define "envoy-drift.sidecar.container" -}}
@@ -39,6 +40,20 @@ Volume names start with envoy-drift- so that they never clash with yours.
     - --interval={{ $agent.interval }}
     - --remediation={{ $agent.remediation }}
     - --config={{ include "envoy-drift.paths.config" . }}/config.yaml
+    {{- with $agent.controlPlane }}
+    {{- if .address }}
+    # The proxy's own control plane, asked as the proxy's node on one more read-only stream.
+    - --control-plane={{ .address }}
+    - --stale-grace={{ .staleGrace }}
+    {{- if .tlsSecret }}
+    - --control-plane-ca={{ include "envoy-drift.paths.xdsTls" $ }}/ca.crt
+    {{- if .mutualTls }}
+    - --control-plane-cert={{ include "envoy-drift.paths.xdsTls" $ }}/tls.crt
+    - --control-plane-key={{ include "envoy-drift.paths.xdsTls" $ }}/tls.key
+    {{- end }}
+    {{- end }}
+    {{- end }}
+    {{- end }}
   env:
     - name: POD_NAME
       valueFrom:
@@ -96,6 +111,11 @@ Volume names start with envoy-drift- so that they never clash with yours.
     {{- end }}
     - name: envoy-drift-tmp
       mountPath: /tmp
+    {{- if and $agent.controlPlane.address $agent.controlPlane.tlsSecret }}
+    - name: envoy-drift-xds-tls
+      mountPath: {{ include "envoy-drift.paths.xdsTls" . }}
+      readOnly: true
+    {{- end }}
     {{- range $agent.sinks }}
     {{- if .credentialsSecret }}
     - name: envoy-drift-sink-{{ .name }}
@@ -152,6 +172,12 @@ Volume names start with envoy-drift- so that they never clash with yours.
 - name: envoy-drift-tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- if and $agent.controlPlane.address $agent.controlPlane.tlsSecret }}
+- name: envoy-drift-xds-tls
+  secret:
+    secretName: {{ $agent.controlPlane.tlsSecret }}
+    defaultMode: 292
+{{- end }}
 {{- range $agent.sinks }}
 {{- if .credentialsSecret }}
 - name: envoy-drift-sink-{{ .name }}
@@ -180,6 +206,17 @@ Volume names start with envoy-drift- so that they never clash with yours.
 {{- end -}}
 
 {{- define "envoy-drift.sidecar.egressRules.items" -}}
+{{- with .Values.agent.controlPlane }}
+{{- if .address }}
+- ports:
+    - port: {{ splitList ":" .address | last | int }}
+      protocol: TCP
+  {{- with .egressTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
 {{- range .Values.agent.sinks }}
 {{- with .egress }}
 - ports:

@@ -8,6 +8,7 @@ export const agentCommand: Command = {
   summary: 'watch a live Envoy continuously beside it (the sidecar)',
   usage: `
 Usage: envoy-drift agent --admin <url|unix:path> --declared <file|dir> --data-dir <dir> [options]
+       envoy-drift agent --admin <url|unix:path> --control-plane <host:port> [--declared <file|dir>] --data-dir <dir> [options]
 
 Polls a few of Envoy's stats every --interval and runs a full check when
 they move (and every --full-check-interval); reports drift per service as
@@ -34,6 +35,15 @@ Options:
   --token-file <file>             bearer token for the mutating routes (required off loopback)
   --dry-run                       decide remediations, change nothing
   --log-level <level>             fatal, error, warn, info, debug, trace, silent (default info)
+  --control-plane <host:port>     follow the proxy's xDS control plane: its current resources for the
+                                  proxy's node are the declaration of the types the proxy subscribes to
+                                  (one more read-only ADS stream; pushes are followed)
+  --control-plane-ca <file>       TLS: the control plane's CA
+  --control-plane-cert <file>     mutual TLS: client certificate (with --control-plane-key)
+  --control-plane-key <file>      its private key
+  --node-id <id>                  ask as this node (default: the proxy's own, from its config dump)
+  --stale-grace <duration>        a resource older on the proxy than on the control plane is stale
+                                  past this (default 30s)
 
 Endpoint: GET /healthz /readyz /metrics /v1/status /v1/drift /v1/drift/{service}
 /v1/snapshot /v1/events (server-sent events) /v1/remediations; POST /v1/check,

@@ -1,4 +1,7 @@
-import { readLiveState } from '../../envoy-admin/live-state.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
+import { declarationFromIntent } from '../../control-plane/intent-declaration.js';
+import { readIntent } from '../../control-plane/read-intent.js';
+import { liveStateFromDump, readLiveState } from '../../envoy-admin/live-state.js';
 import { withApiReport } from '../../proto/api-report.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
@@ -9,9 +12,13 @@ export const checkCommand: Command = {
   summary: 'compare a live Envoy with its declaration, once (CI/CD)',
   usage: `
 Usage: envoy-drift check --admin <url|unix:path> --declared <file|dir> [options]
+       envoy-drift check --admin <url|unix:path> --control-plane <host:port> [--declared <file|dir>] [options]
 
 Reads the proxy's admin API (config dump, runtime, server info), compares it
-with the declaration and reports drift per service.
+with the declaration and reports drift per service. With --control-plane the
+control plane's current resources for the proxy's node are the declaration of
+what the proxy gets over xDS; --declared then covers the bootstrap and static
+resources.
 
 Options:
   --admin <url|unix:path>   Envoy admin: http://127.0.0.1:9901, 127.0.0.1:9901 or unix:/path/admin.sock
@@ -20,6 +27,7 @@ Options:
   --format text|json|junit  output format (default text; colour on a terminal unless NO_COLOR is set)
   --timeout <duration>      per admin request (default 10s)
   --warming-grace <dur>     report resources warming for longer than this (default 60s)
+${CONTROL_PLANE_USAGE}
   --debug                   show stack traces on errors
 
 Exit codes: 0 in sync, 1 drift, 2 error.
@@ -32,15 +40,27 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       format: { type: 'string' },
       timeout: { type: 'string' },
       'warming-grace': { type: 'string' },
+      ...CONTROL_PLANE_FLAGS,
     });
     const admin = requireOption('check', values['admin'] as string | undefined, '--admin');
-    const declaredPath = requireOption('check', values['declared'] as string | undefined, '--declared');
     const format = parseFormat('check', values['format'] as string | undefined);
     const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000);
     const graceMs = parseDurationFlag('--warming-grace', values['warming-grace'] as string | undefined, 60_000);
+    const controlPlane = controlPlaneOptions(values, timeoutMs);
+    const declaredPath = controlPlane ? (values['declared'] as string | undefined) : requireOption('check', values['declared'] as string | undefined, '--declared');
     const client = adminClient(admin, timeoutMs);
     try {
-      const declared = await loadDeclaredOrThrow(declaredPath, io);
+      if (controlPlane) {
+        const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io) : undefined;
+        const registry = envoyRegistry();
+        const includeEds = file?.set.coverage.has('endpoint') ?? false;
+        const [dump, runtime, serverInfo] = await Promise.all([client.configDump(includeEds ? { includeEds } : {}), client.runtime(), client.serverInfo()]);
+        const intent = await readIntent(controlPlane, dump, serverInfo, client, registry);
+        const declared = declarationFromIntent(intent, registry, file);
+        const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry);
+        return writeReport(withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs))), format, io);
+      }
+      const declared = await loadDeclaredOrThrow(declaredPath!, io);
       const live = await readLiveState(client, envoyRegistry(), { includeEds: declared.set.coverage.has('endpoint') });
       const report = withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);

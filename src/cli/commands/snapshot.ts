@@ -6,6 +6,10 @@ import { buildLock, LOCK_FILE_NAME } from '../../declared/lock-file.js';
 import { MANIFEST_API_VERSION } from '../../declared/manifest.js';
 import { edsClusters } from '../../envoy-admin/live-state.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
+import { intentFiles } from '../../control-plane/intent-files.js';
+import { readIntent } from '../../control-plane/read-intent.js';
+import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { resourceSetRoot } from '../../resources/resource-set.js';
 import { ExitCode, parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, loadDeclaredOrThrow, parseDurationFlag } from '../shared.js';
@@ -72,6 +76,7 @@ export const snapshotCommand: Command = {
   summary: 'capture a live Envoy as a declared snapshot with its lock file',
   usage: `
 Usage: envoy-drift snapshot --admin <url|unix:path> --out <dir> [--include-eds] [--timeout 10s]
+       envoy-drift snapshot --admin <url|unix:path> --control-plane <host:port> --out <dir>
 
 Writes the proxy's running configuration into <dir> as a declaration:
 bootstrap.yaml (without static resources), listeners.yaml, clusters.yaml,
@@ -79,15 +84,23 @@ routes.yaml, secrets.yaml (secret values as Envoy shows them: [redacted]),
 endpoints.yaml with --include-eds, runtime.yaml for admin-layer overrides,
 and ${LOCK_FILE_NAME}. The files are written to a temporary folder first and
 moved into place only when the snapshot loads back as a valid declaration.
+
+With --control-plane it captures the control plane's current intent for the
+proxy's node instead (listeners.yaml, clusters.yaml, routes.yaml, each with
+the control plane's version_info, and the lock file).
+
+${CONTROL_PLANE_USAGE}
 `,
   async run(argv, io) {
-    const { values } = parseCommandArgs('snapshot', argv, { admin: { type: 'string' }, out: { type: 'string' }, 'include-eds': { type: 'boolean' }, timeout: { type: 'string' } });
+    const { values } = parseCommandArgs('snapshot', argv, { admin: { type: 'string' }, out: { type: 'string' }, 'include-eds': { type: 'boolean' }, timeout: { type: 'string' }, ...CONTROL_PLANE_FLAGS });
     const admin = requireOption('snapshot', values['admin'] as string | undefined, '--admin');
     const out = requireOption('snapshot', values['out'] as string | undefined, '--out');
-    const client = adminClient(admin, parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000));
+    const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000);
+    const controlPlane = controlPlaneOptions(values, timeoutMs);
+    const client = adminClient(admin, timeoutMs);
     try {
       const [dump, runtime] = await Promise.all([client.configDump(values['include-eds'] ? { includeEds: true } : {}), client.runtime()]);
-      const files = snapshotFiles(dump, runtime);
+      const files = controlPlane ? intentFiles(await readIntent(controlPlane, dump, await client.serverInfo(), client, envoyRegistry())) : snapshotFiles(dump, runtime);
       const staging = `${out.replace(/\/+$/, '')}.tmp-${process.pid}`;
       await mkdir(staging, { recursive: true });
       for (const [name, content] of files) await writeFile(join(staging, name), stringify(content, { lineWidth: 0, aliasDuplicateObjects: false }));

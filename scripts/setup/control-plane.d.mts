@@ -1,0 +1,2 @@
+export declare function controlPlaneBinary(): string;
+export declare function setup(): Promise<void>;
