@@ -7,6 +7,7 @@ import type { DriftReport } from '../compare/drift.js';
 import { asDriftError } from '../errors.js';
 import type { DriftEvent } from '../events/event.js';
 import type { ListenAddress } from './listen-address.js';
+import { isStatusPagePath, serveStatusPage } from './status-page/status-page.js';
 
 /** What the endpoint shows of the agent. */
 export interface AgentView {
@@ -114,6 +115,7 @@ export class AgentServer {
       return send(response, 200, await this.view.checkNow());
     }
     if (method !== 'GET') return send(response, 405, { error: 'method not allowed' });
+    if (isStatusPagePath(path)) return serveStatusPage(path, response);
     switch (path) {
       case '/healthz':
         return this.view.healthy() ? send(response, 200, 'ok\n', 'text/plain') : send(response, 503, 'unhealthy\n', 'text/plain');

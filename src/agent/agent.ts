@@ -55,6 +55,7 @@ export class Agent implements AgentView {
   private watcher: DeclaredWatcher | undefined;
   private declared: DeclaredSummary | undefined;
   private declaredError: string | undefined;
+  private declaredAt: string | undefined;
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
@@ -112,6 +113,7 @@ export class Agent implements AgentView {
     this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
     this.declared = await this.runner.loadDeclared(this.config.declared);
+    this.declaredAt = new Date().toISOString();
     this.metrics.snapshotValid.set(1);
     this.pipeline = new EventPipeline({
       dataDir: this.config.dataDir,
@@ -188,7 +190,7 @@ export class Agent implements AgentView {
   }
 
   snapshot(): unknown {
-    return { ...this.declared, ...(this.declaredError ? { lastError: this.declaredError } : {}) };
+    return { ...this.declared, ...(this.declaredAt ? { loadedAt: this.declaredAt } : {}), ...(this.declaredError ? { lastError: this.declaredError } : {}) };
   }
 
   status(): unknown {
@@ -397,6 +399,7 @@ export class Agent implements AgentView {
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
       this.declared = summary;
+      this.declaredAt = new Date().toISOString();
       await this.loadDeclaredHere();
       await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${summary.path}: ${summary.resources} resources, root ${summary.root}` });
       this.pendingTrigger = 'snapshot';
