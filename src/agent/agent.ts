@@ -242,6 +242,7 @@ export class Agent implements AgentView {
   async emit(input: EventInput): Promise<DriftEvent> {
     const proxy = this.lastReport?.proxy;
     const event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
+    this.metrics.events.inc({ type: event.type });
     for (const listener of this.listeners) listener(event);
     return event;
   }

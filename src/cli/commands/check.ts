@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { DriftError, ErrorCodes } from '../../errors.js';
 import { readLiveState } from '../../envoy-admin/live-state.js';
+import { checkThroughAgent, mergeReplicaReports, replicaUrls } from '../agent-check.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
@@ -8,6 +11,7 @@ export const checkCommand: Command = {
   summary: 'compare a live Envoy with its declaration, once (CI/CD)',
   usage: `
 Usage: envoy-drift check --admin <url|unix:path> --declared <file|dir> [options]
+       envoy-drift check --agent <url> [--token-file <file>] [--format ...]
 
 Reads the proxy's admin API (config dump, runtime, server info), compares it
 with the declaration and reports drift per service.
@@ -19,6 +23,11 @@ Options:
   --format text|json|junit  output format (default text; colour on a terminal unless NO_COLOR is set)
   --timeout <duration>      per admin request (default 10s)
   --warming-grace <dur>     report resources warming for longer than this (default 60s)
+  --agent <url>             instead of --admin and --declared: ask the agent(s)
+                            beside the proxies to check now (POST /v1/check); a
+                            host name with several addresses (a headless
+                            Service) checks every replica
+  --token-file <file>       the agent's bearer token (else $ENVOY_DRIFT_AGENT_TOKEN)
   --debug                   show stack traces on errors
 
 Exit codes: 0 in sync, 1 drift, 2 error.
@@ -31,7 +40,17 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       format: { type: 'string' },
       timeout: { type: 'string' },
       'warming-grace': { type: 'string' },
+      agent: { type: 'string' },
+      'token-file': { type: 'string' },
     });
+    if (values['agent'] !== undefined) {
+      const format = parseFormat('check', values['format'] as string | undefined);
+      const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 60_000);
+      const bearer = await agentToken(values['token-file'] as string | undefined, io.env);
+      const replicas = await replicaUrls(values['agent'] as string);
+      const reports = await Promise.all(replicas.map(async (replica) => ({ replica, report: await checkThroughAgent(replica, bearer, timeoutMs) })));
+      return writeReport(mergeReplicaReports(reports), format, io);
+    }
     const admin = requireOption('check', values['admin'] as string | undefined, '--admin');
     const declaredPath = requireOption('check', values['declared'] as string | undefined, '--declared');
     const format = parseFormat('check', values['format'] as string | undefined);
@@ -48,3 +67,16 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     }
   },
 };
+
+async function agentToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  let token = env['ENVOY_DRIFT_AGENT_TOKEN'];
+  if (file !== undefined) {
+    try {
+      token = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new DriftError(ErrorCodes.FILE_UNREADABLE, `--token-file ${file}: cannot read the token (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    }
+  }
+  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "check --agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
+  return token.trim();
+}

@@ -92,7 +92,7 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   t.equal(await service.getAttribute('aria-expanded'), 'true', 'opened from the keyboard');
   const finding = page.locator('article.finding', { hasText: 'runtime/payments.feature_x.enabled' });
   await finding.waitFor();
-  const rows = await finding.locator('table.diff tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (cell) => (cell as HTMLElement).innerText.trim())));
+  const rows = await finding.locator('table.diff tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (cell) => (cell as unknown as { innerText: string }).innerText.trim())));
   t.same(rows, [['/admin_override', 'absent', '"false"']], 'the field path, declared beside live');
 
   const hostile = page.locator('article.finding', { hasText: 'evil.' });
@@ -101,7 +101,7 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   t.ok((await hostile.innerText()).includes(JSON.stringify(HOSTILE_VALUE)), 'and so is the value');
   t.equal(await page.locator('img').count(), 0, 'no element made from the name or the value');
   t.equal(await page.locator('script').count(), 1, 'the page’s own script only');
-  t.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined, 'nothing ran');
+  t.equal(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned), undefined, 'nothing ran');
   t.same(errors, [], 'no script error');
   t.same(elsewhere, [], 'every request went to the agent');
 
