@@ -36,7 +36,9 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const envoy = await startEnvoy({ config: gatewayBootstrap() });
 t.teardown(() => envoy.stop());
 writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
-const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms']);
+writeFileSync(join(dir, 'token'), 'page-token\n');
+// Approve mode: drift makes a proposal the page shows with its command, never with a button.
+const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms', '--remediation', 'approve', '--token-file', join(dir, 'token')]);
 t.teardown(() => agent.stop());
 
 t.test('the page over HTTP: read-only, its own files only, a strict content policy', async (t) => {
@@ -102,6 +104,12 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   t.equal(await page.locator('img').count(), 0, 'no element made from the name or the value');
   t.equal(await page.locator('script').count(), 1, 'the page’s own script only');
   t.equal(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned), undefined, 'nothing ran');
+  await page.locator('#remediation li', { hasText: 'pending' }).first().waitFor();
+  const proposal = (await getJson<{ remediations: Array<{ id: string; state: string }> }>(`${agent.endpoint}/v1/remediations`)).body.remediations.find((r) => r.state === 'pending');
+  t.ok(proposal, 'the agent proposed a revert');
+  t.ok((await page.locator('#remediation pre').innerText()).startsWith(`envoy-drift remediate approve ${proposal!.id} --agent ${agent.endpoint} --token-file`), 'with the command that approves it');
+  t.equal(await page.locator('#remediation button, form').count(), 0, 'and no way to approve from the page');
+  t.notOk((await page.content()).includes('page-token'), 'the token is nowhere on the page');
   t.same(errors, [], 'no script error');
   t.same(elsewhere, [], 'every request went to the agent');
 
