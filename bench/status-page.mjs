@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { chromium } from 'playwright-core';
-import { chromiumBinary } from '../scripts/setup/chromium.mjs';
 
 const { gatewayBootstrap } = await import('../test/fixtures/gateway-bootstrap.ts');
 const { startEnvoy } = await import('../test/helpers/envoy.ts');
+const { launchChromium } = await import('../test/helpers/chromium.ts');
 
 const WINDOW_S = Number(process.argv[2] ?? 10);
 const WINDOWS = Number(process.argv[3] ?? 3);
@@ -61,11 +60,7 @@ try {
   const a = [];
   for (let i = 1; i <= WINDOWS; i++) a.push(await window(agent.pid, `A${i}: nobody has asked for the page`));
 
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: chromiumBinary(),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(join(dir, 'profile'));
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(`${endpoint}/`);
   await page.locator('#stream', { hasText: 'live' }).waitFor({ timeout: 30_000 });

@@ -3,19 +3,20 @@
 // page: a real Envoy and agent (approve mode, so a proposal shows), a runtime
 // override made on the admin API, the drifted service opened, and a
 // screenshot by the headless Chromium the tests use.
-// Run with `npm run screenshot` (it needs the tsx loader for the test helpers).
+// Run with `npm run screenshot` (it needs the tsx loader for the test helpers);
+// `npm run screenshot -- dark` writes status-page-dark.png in the dark scheme.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { chromium } from 'playwright-core';
-import { chromiumBinary } from './setup/chromium.mjs';
 
 const { gatewayBootstrap } = await import('../test/fixtures/gateway-bootstrap.ts');
 const { adminPost, startEnvoy } = await import('../test/helpers/envoy.ts');
 const { eventually, getJson, startAgent } = await import('../test/helpers/agent.ts');
+const { launchChromium } = await import('../test/helpers/chromium.ts');
 
-const out = join(process.cwd(), 'docs', 'images', 'status-page.png');
+const scheme = process.argv[2] === 'dark' ? 'dark' : 'light';
+const out = join(process.cwd(), 'docs', 'images', scheme === 'dark' ? 'status-page-dark.png' : 'status-page.png');
 const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-screenshot-'));
 const stops = [];
 try {
@@ -26,13 +27,7 @@ try {
   const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms', '--remediation', 'approve', '--token-file', join(dir, 'token')]);
   stops.push(() => agent.stop());
   await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent', 30_000);
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: chromiumBinary(),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 800 },
-    colorScheme: 'light',
-  });
+  const browser = await launchChromium(join(dir, 'profile'), { width: 1200, height: 800, colorScheme: scheme });
   stops.push(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(`${agent.endpoint}/`);

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { chromiumBinary } from '../../../scripts/setup/chromium.mjs';
 import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../../helpers/envoy.js';
 import { eventually, getJson, startAgent } from '../../helpers/agent.js';
+import { launchChromium } from '../../helpers/chromium.js';
 
 /*
  * The status page in a real headless Chromium beside a real Envoy and agent:
@@ -21,15 +20,6 @@ import { eventually, getJson, startAgent } from '../../helpers/agent.js';
 const HOSTILE_KEY = 'evil.<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
 const HOSTILE_VALUE = '<img src=y onerror="window.pwned=3">';
 const OUTPUT = join(process.cwd(), '.tap', 'status-page');
-
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumBinary(),
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-page-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,7 +53,7 @@ t.test('the page over HTTP: read-only, its own files only, a strict content poli
 t.test('a drift appears on the open page without a reload; its finding opens to declared beside live; markup stays text', async (t) => {
   await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent to be ready', 30_000);
 
-  const browser = await launch(join(dir, 'chromium-profile'));
+  const browser = await launchChromium(join(dir, 'chromium-profile'));
   t.teardown(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
   const elsewhere: string[] = [];
@@ -113,6 +103,16 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   t.same(errors, [], 'no script error');
   t.same(elsewhere, [], 'every request went to the agent');
 
+  // tsx names functions with an `__name` helper that the page does not have.
+  await page.evaluate('globalThis.__name = (f) => f');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const { checked, low } = await page.evaluate(lowContrast);
+    t.ok(checked > 50, `${scheme}: ${checked} texts measured`);
+    t.same(low, [], `${scheme}: every text meets WCAG AA contrast (4.5:1)`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, 'status-page.png'), fullPage: true });
 
@@ -121,3 +121,49 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   await page.locator('#verdict', { hasText: 'in sync' }).waitFor({ timeout: 30_000 });
   t.ok(await page.locator('#events li', { hasText: 'drift.resolved' }).count(), 'the resolution is in the event list');
 });
+
+/* The little of the DOM that lowContrast reads: declared here, the tests' own lib has no DOM. */
+interface BrowserElement {
+  readonly parentElement: BrowserElement | null;
+  readonly childNodes: ArrayLike<{ nodeType: number; textContent: string | null }>;
+  readonly offsetParent: unknown;
+  readonly tagName: string;
+  readonly className: string;
+  readonly textContent: string | null;
+}
+declare const document: { querySelectorAll(selector: string): ArrayLike<BrowserElement> };
+declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string };
+
+/**
+ * Runs in the page: every element that holds text, whose colour against its
+ * nearest opaque background is under 4.5:1. Plain JS on purpose (it is
+ * serialised into the browser).
+ */
+function lowContrast(): { checked: number; low: string[] } {
+  const parse = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
+  const luminance = ([r, g, b]: number[]): number => {
+    const channel = (v: number) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
+  };
+  const background = (element: BrowserElement | null): number[] => {
+    for (let e = element; e; e = e.parentElement) {
+      const rgba = parse(getComputedStyle(e).backgroundColor);
+      if (rgba.length === 3 || (rgba[3] ?? 0) > 0.5) return rgba;
+    }
+    return [255, 255, 255];
+  };
+  const found: string[] = [];
+  let checked = 0;
+  for (const element of Array.from(document.querySelectorAll('body *'))) {
+    const ownText = Array.from(element.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? '').trim() !== '');
+    if (!ownText || element.offsetParent === null) continue;
+    checked++;
+    const [l1, l2] = [luminance(parse(getComputedStyle(element).color)), luminance(background(element))].sort((a, b) => b - a);
+    const ratio = (l1! + 0.05) / (l2! + 0.05);
+    if (ratio < 4.5) found.push(`${element.tagName.toLowerCase()}.${element.className} "${(element.textContent ?? '').trim().slice(0, 30)}": ${ratio.toFixed(2)}`);
+  }
+  return { checked, low: found };
+}

@@ -11,7 +11,7 @@ import { approveCommand, DRIFT_KINDS, duration, formatValue, shortHash, when } f
 /* The agent's JSON, as far as the page reads it. Every field may be missing. */
 interface Identity { nodeId?: string; cluster?: string; version?: string; state?: string; liveRoot?: string }
 interface Status {
-  agent?: { version?: string; endpoint?: string; remediation?: string; dryRun?: boolean };
+  agent?: { version?: string; remediation?: string; dryRun?: boolean };
   proxy?: { admin?: string; reachable?: boolean; lastError?: string; identity?: Identity };
   declared?: { path?: string; root?: string; resources?: number; loadedAt?: string; lastError?: string };
   lastCheck?: { at?: string; durationMs?: number; trigger?: string; attribution?: string } | null;
@@ -196,7 +196,8 @@ function refresh(): void {
     const [status, report, remediations] = await Promise.all([getJson<Status>('/v1/status'), getJson<Report>('/v1/drift'), getJson<{ remediations: Proposal[] }>('/v1/remediations')]);
     drawStatus(status, report);
     drawServices(report, status);
-    drawRemediation(remediations?.remediations, status?.agent?.endpoint || location.origin);
+    // The address the reader reached the agent by (a port-forward), not the one it binds.
+    drawRemediation(remediations?.remediations, location.origin);
     document.body.dataset['checkedAt'] = report?.checkedAt ?? '';
   })().finally(() => {
     refreshing = undefined;
