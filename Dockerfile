@@ -12,6 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build-page.mjs ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 # Distroless: no shell, no package manager; its `nonroot` user is 65532, the

@@ -19,6 +19,7 @@ export class AgentMetrics {
   readonly snapshotValid = new Gauge({ name: 'envoydrift_snapshot_valid', help: '1 while the newest declared snapshot is valid (0: the last good one stays in force).', registers: [this.registry] });
   readonly drift = new Gauge({ name: 'envoydrift_drift_resources', help: 'Drifted resources, per service, resource type and severity.', labelNames: ['service', 'resource_type', 'severity'], registers: [this.registry] });
   readonly serviceInSync = new Gauge({ name: 'envoydrift_service_in_sync', help: '1 when the service matches its declaration.', labelNames: ['service'], registers: [this.registry] });
+  readonly events = new Counter({ name: 'envoydrift_events_total', help: 'Events the agent emitted, by type (drift detected and resolved, remediation steps): detection and remediation over time.', labelNames: ['type'], registers: [this.registry] });
   readonly configRoot = new Gauge({ name: 'envoydrift_config_root_info', help: "The proxy's live and declared config root hashes.", labelNames: ['live_root', 'declared_root'], registers: [this.registry] });
 
   recordReport(report: DriftReport): void {

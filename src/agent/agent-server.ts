@@ -8,6 +8,7 @@ import { asDriftError } from '../errors.js';
 import type { DriftEvent } from '../events/event.js';
 import { guardConnections, type ConnectionGuardOptions } from './connection-guard.js';
 import type { ListenAddress } from './listen-address.js';
+import { isStatusPagePath, serveStatusPage } from './status-page/status-page.js';
 
 /** What the endpoint shows of the agent. */
 export interface AgentView {
@@ -128,6 +129,7 @@ export class AgentServer {
     }
     // HEAD is GET without the body (Node leaves it out); probes and monitors use it.
     if (method !== 'GET' && !(method === 'HEAD' && path !== '/v1/events')) return send(response, 405, { error: 'method not allowed' });
+    if (isStatusPagePath(path)) return serveStatusPage(path, response);
     switch (path) {
       case '/healthz':
         return this.view.healthy() ? send(response, 200, 'ok\n', 'text/plain') : send(response, 503, 'unhealthy\n', 'text/plain');

@@ -63,6 +63,7 @@ export class Agent implements AgentView {
   private controlPlane: ControlPlaneWatch | undefined;
   private declared: DeclaredSummary | undefined;
   private declaredError: string | undefined;
+  private declaredAt: string | undefined;
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
   private lastStats: StatValues | undefined;
@@ -128,7 +129,10 @@ export class Agent implements AgentView {
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
     this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
-    if (this.config.declared) this.declared = await this.runner.loadDeclared(this.config.declared);
+    if (this.config.declared) {
+      this.declared = await this.runner.loadDeclared(this.config.declared);
+      this.declaredAt = new Date().toISOString();
+    }
     this.metrics.snapshotValid.set(1);
     this.pipeline = new EventPipeline({
       dataDir: this.config.dataDir,
@@ -210,7 +214,7 @@ export class Agent implements AgentView {
   }
 
   snapshot(): unknown {
-    return { ...this.declared, ...(this.declaredError ? { lastError: this.declaredError } : {}) };
+    return { ...this.declared, ...(this.declaredAt ? { loadedAt: this.declaredAt } : {}), ...(this.declaredError ? { lastError: this.declaredError } : {}) };
   }
 
   status(): unknown {
@@ -285,6 +289,7 @@ export class Agent implements AgentView {
       throw error;
     }
     this.writeHealth.succeeded();
+    this.metrics.events.inc({ type: event.type });
     for (const listener of this.listeners) listener(event);
     return event;
   }
@@ -562,6 +567,7 @@ export class Agent implements AgentView {
     const summary = await this.runner!.applyIntent(intent);
     if (summary.contentHash === this.declared?.contentHash) return;
     this.declared = summary;
+    this.declaredAt = new Date().toISOString();
     const versions = Object.values(intent.types).map((t) => t?.version).filter((v, i, all) => all.indexOf(v) === i).join(', ');
     await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `${summary.path} version ${versions} for node ${intent.nodeId}: ${summary.resources} resources, root ${summary.root}` });
     this.pendingTrigger = 'snapshot';
@@ -581,6 +587,7 @@ export class Agent implements AgentView {
       this.metrics.snapshotValid.set(1);
       if (summary.contentHash === this.declared?.contentHash) return;
       this.declared = summary;
+      this.declaredAt = new Date().toISOString();
       await this.loadDeclaredHere();
       await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${summary.path}: ${summary.resources} resources, root ${summary.root}` });
       this.pendingTrigger = 'snapshot';

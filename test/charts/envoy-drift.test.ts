@@ -31,11 +31,11 @@ t.test('helm lint --strict passes with the defaults and every ci/ values file', 
 
 t.test('every manifest rendered from every ci/ values file passes the Kubernetes API schemas', async (t) => {
   const expectedKinds: Record<(typeof CI_FILES)[number], string[]> = {
-    minimal: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
-    full: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'],
+    minimal: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
+    full: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'],
     'sidecar-only': ['ConfigMap'],
-    hardened: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount'],
-    'control-plane': ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
+    hardened: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'Service', 'ServiceAccount'],
+    'control-plane': ['ConfigMap', 'Deployment', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount'],
   };
   for (const values of CI_FILES) {
     const { manifests } = render({ valuesFiles: [ciValues(values)] });
@@ -276,7 +276,8 @@ t.test('the NetworkPolicy lets the pod reach only DNS, the sinks and the upstrea
   const minimal = policy('minimal');
   t.same(minimal.policyTypes, ['Ingress', 'Egress']);
   t.same(minimal.egress.flatMap((r) => r.ports.map((p) => p.port)), [53, 53], 'minimal: DNS only');
-  t.same(minimal.ingress.flatMap((r) => r.ports.map((p) => p.port)), ['http'], 'minimal: the agent port is closed to the network');
+  t.same(minimal.ingress.flatMap((r) => r.ports.map((p) => p.port)), ['http', 'drift-agent'], 'minimal: the listener, and the agent port...');
+  t.same(minimal.ingress[1]?.from, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'envoy-drift-test', 'app.kubernetes.io/instance': 'edge' } } }], '...only for the helm test pod');
 
   const full = policy('full');
   const egressPorts = full.egress.flatMap((r) => r.ports.map((p) => p.port));
@@ -297,7 +298,7 @@ t.test('metrics: the ServiceMonitor scrapes the agent endpoint, and the Promethe
   t.notMatch(proxyService.metadata.labels, monitor.spec.selector.matchLabels, 'and is not scraped');
   const rule = find(manifests, 'PrometheusRule') as unknown as { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } };
   const alerts = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
-  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftProxyUnreachable', 'EnvoyDriftSnapshotInvalid', 'EnvoyDriftSinkFailing', 'EnvoyDriftSinkBehind', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
+  t.same(alerts, ['EnvoyDriftDetected', 'EnvoyDriftProxyUnreachable', 'EnvoyDriftSnapshotInvalid', 'EnvoyDriftSinkFailing', 'EnvoyDriftSinkBehind', 'EnvoyDriftReplicasInconsistent', 'EnvoyDriftRootUnmatched', 'EnvoyDriftAgentDown', 'EnvoyDriftRevertsFrequent']);
 
   // Every alert reads a metric that the agent or its sink runners register.
   const metrics = new AgentMetrics();

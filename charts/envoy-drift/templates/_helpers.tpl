@@ -36,6 +36,15 @@ app.kubernetes.io/part-of: envoy-drift
 {{- end }}
 {{- end -}}
 
+{{/* The `helm test` pod's labels: not the selector labels, so nothing of the release selects it. */}}
+{{- define "envoy-drift.testLabels" -}}
+app.kubernetes.io/name: {{ include "envoy-drift.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: envoy-drift
+{{- end -}}
+
 {{- define "envoy-drift.image" -}}
 {{- if .digest -}}
 {{- printf "%s@%s" .repository .digest -}}

@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
 import { declarationFromIntent } from '../../control-plane/intent-declaration.js';
 import { readIntent } from '../../control-plane/read-intent.js';
 import { liveStateFromDump, readLiveState } from '../../envoy-admin/live-state.js';
 import { withApiReport } from '../../proto/api-report.js';
+import { DriftError, ErrorCodes } from '../../errors.js';
+import { checkThroughAgent, mergeReplicaReports, replicaUrls } from '../agent-check.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
@@ -13,6 +16,7 @@ export const checkCommand: Command = {
   usage: `
 Usage: envoy-drift check --admin <url|unix:path> --declared <file|dir> [options]
        envoy-drift check --admin <url|unix:path> --control-plane <host:port> [--declared <file|dir>] [options]
+       envoy-drift check --agent <url> [--token-file <file>] [--format ...]
 
 Reads the proxy's admin API (config dump, runtime, server info), compares it
 with the declaration and reports drift per service. With --control-plane the
@@ -28,6 +32,11 @@ Options:
   --timeout <duration>      per admin request (default 10s)
   --warming-grace <dur>     report resources warming for longer than this (default 60s)
 ${CONTROL_PLANE_USAGE}
+  --agent <url>             instead of --admin and --declared: ask the agent(s)
+                            beside the proxies to check now (POST /v1/check); a
+                            host name with several addresses (a headless
+                            Service) checks every replica
+  --token-file <file>       the agent's bearer token (else $ENVOY_DRIFT_AGENT_TOKEN)
   --debug                   show stack traces on errors
 
 Exit codes: 0 in sync, 1 drift, 2 error.
@@ -41,7 +50,17 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       timeout: { type: 'string' },
       'warming-grace': { type: 'string' },
       ...CONTROL_PLANE_FLAGS,
+      agent: { type: 'string' },
+      'token-file': { type: 'string' },
     });
+    if (values['agent'] !== undefined) {
+      const format = parseFormat('check', values['format'] as string | undefined);
+      const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 60_000);
+      const bearer = await agentToken(values['token-file'] as string | undefined, io.env);
+      const replicas = await replicaUrls(values['agent'] as string);
+      const reports = await Promise.all(replicas.map(async (replica) => ({ replica, report: await checkThroughAgent(replica, bearer, timeoutMs) })));
+      return writeReport(mergeReplicaReports(reports), format, io);
+    }
     const admin = requireOption('check', values['admin'] as string | undefined, '--admin');
     const format = parseFormat('check', values['format'] as string | undefined);
     const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000);
@@ -69,3 +88,18 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     }
   },
 };
+
+async function agentToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  let token = env['ENVOY_DRIFT_AGENT_TOKEN'];
+  if (file !== undefined) {
+    try {
+      token = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new DriftError(ErrorCodes.FILE_UNREADABLE, `--token-file ${file}: cannot read the token (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    }
+  }
+  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "check --agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
+  // A header cannot carry a line break; say so without echoing the token.
+  if (/[\r\n]/.test(token.trim())) throw new DriftError(ErrorCodes.USAGE, `${file ?? 'ENVOY_DRIFT_AGENT_TOKEN'}: the token must be one line`);
+  return token.trim();
+}

@@ -1,0 +1,2 @@
+export declare function chromiumBinary(): string;
+export declare function setup(): Promise<void>;
