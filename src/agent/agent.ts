@@ -382,6 +382,8 @@ export class Agent implements AgentView {
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
     const transitions = this.started().findings.apply(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt));
     if (transitions.length > 0) await this.started().findings.save();
+    // Once per proxy version, not on every check: the proxy is newer than the API types.
+    if (report.api?.warning && report.api.proxy !== this.lastReport?.api?.proxy) this.logger.warn({ api: report.api }, report.api.warning);
     this.lastReport = report;
     for (const transition of transitions) await this.emit(eventOf(transition));
     this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
