@@ -520,6 +520,8 @@ export class Agent implements AgentView {
     const report = summary.report;
     this.metrics.recordReport(report);
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
+    // Once per proxy version, not on every check: the proxy is newer than the API types.
+    if (report.api?.warning && report.api.proxy !== this.lastReport?.api?.proxy) this.logger.warn({ api: report.api }, report.api.warning);
     this.lastReport = report;
     if (!(await this.journalTransitions(report, attribution))) {
       // Not journaled (disk full): the next step checks again and plans the rest anew.
