@@ -34,7 +34,7 @@ export async function setup() {
     GOPATH: goRoot,
     GOMODCACHE: join(goRoot, 'pkg', 'mod'),
     GOCACHE: join(goRoot, 'cache'),
-    GOFLAGS: '-modcacherw -mod=readonly',
+    GOFLAGS: '-modcacherw -mod=readonly -buildvcs=false',
     GOTOOLCHAIN: 'local',
     CGO_ENABLED: '0',
   };

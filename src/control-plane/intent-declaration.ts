@@ -14,6 +14,8 @@ export interface ControlPlaneFacts {
   readonly versions: Readonly<Partial<Record<ResourceType, { readonly version: string; readonly receivedAt: number }>>>;
   /** The types a `--declared` file or folder speaks for besides. */
   readonly fileCoverage: readonly ResourceType[];
+  /** The resources the control plane declares (virtual hosts carved out of its route configurations included). */
+  readonly keys: ReadonlySet<string>;
 }
 
 /**
@@ -44,7 +46,7 @@ export function declarationFromIntent(intent: Intent, registry: EnvoyRegistry, f
     manifest: file?.manifest ?? EMPTY_MANIFEST,
     sources: [...(file?.sources ?? []), `control plane ${intent.address} (node ${intent.nodeId})`],
     hashesOnly: file?.hashesOnly ?? false,
-    controlPlane: { address: intent.address, nodeId: intent.nodeId, staleGraceMs: intent.staleGraceMs, versions, fileCoverage: [...(file?.set.coverage ?? [])] },
+    controlPlane: { address: intent.address, nodeId: intent.nodeId, staleGraceMs: intent.staleGraceMs, versions, fileCoverage: [...(file?.set.coverage ?? [])], keys: new Set(fromIntent.resources.keys()) },
   };
 }
 

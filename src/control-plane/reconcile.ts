@@ -40,7 +40,12 @@ export function reconcileWithIntent(report: DriftReport, facts: ControlPlaneFact
       drift.push({ ...d, versions, ...(d.details ? { details: d.details.replace(/ since \S+$/, '') } : {}) });
       continue;
     }
-    if (d.kind === 'added' && proxy === undefined && !facts.fileCoverage.includes(d.resourceType)) continue;
+    // Only what the control plane declares, or the proxy got over xDS, is the control plane's business;
+    // a static resource is the declared files' (and, when no file speaks for its type, nobody's).
+    if (!facts.keys.has(key) && proxy === undefined) {
+      if (d.kind !== 'added' || facts.fileCoverage.includes(d.resourceType)) drift.push(d);
+      continue;
+    }
     if (proxy === stamp.version) {
       drift.push({ ...d, versions });
       continue;

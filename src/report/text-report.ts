@@ -20,7 +20,8 @@ function describeDrift(d: Drift, c: Palette): string[] {
   const lines = [`  ${severityLabel(d.severity, c)} ${c.bold(d.service)}  ${d.resourceType} ${d.name}  ${d.kind}`];
   if (d.details) lines.push(`      ${d.details}`);
   for (const reason of d.reasons) lines.push(`      ${c.dim('why:')} ${reason}`);
-  if (d.kind === 'modified') {
+  // A stale resource's paths say what the proxy still serves against the control plane's version.
+  if (d.kind === 'modified' || d.kind === 'stale') {
     if (d.paths.length === 0) lines.push(`      ${c.dim('hash')} ${d.declaredHash?.slice(0, 12)} → ${d.liveHash?.slice(0, 12)} (declared as hashes only)`);
     for (const p of d.paths) lines.push(`      ${p.path}: ${c.green(show(p.declared))} → ${c.red(show(p.live))}`);
   }

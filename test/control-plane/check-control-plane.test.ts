@@ -1,6 +1,6 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { parse } from 'yaml';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../../src/compare/drift.js';
@@ -45,6 +45,21 @@ t.test('in sync with the control plane, without --declared', async (t) => {
   t.equal(report!.proxy.nodeId, NODE);
   const streams = await controlPlane.streams();
   t.notOk(streams.nacks.some((n) => n.userAgent === 'envoy-drift'), 'the check never NACKs');
+});
+
+t.test('--declared beside the control plane still covers the bootstrap and static resources', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-declared-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bootstrap = adsBootstrap(controlPlane.address) as { static_resources: { clusters: Array<Record<string, unknown>> } };
+  writeFileSync(join(dir, 'envoy.yaml'), stringify(bootstrap));
+  const same = await check(['--declared', join(dir, 'envoy.yaml')]);
+  t.equal(same.code, 0, JSON.stringify(same.report?.drift));
+  t.ok(same.report!.services.some((s) => s.name === 'xds'), 'the static cluster is compared');
+  bootstrap.static_resources.clusters[0]!['connect_timeout'] = '2s';
+  writeFileSync(join(dir, 'envoy.yaml'), stringify(bootstrap));
+  const changed = await check(['--declared', join(dir, 'envoy.yaml')]);
+  t.equal(changed.code, 1);
+  t.match(changed.report!.drift, [{ kind: 'modified', resourceType: 'cluster', name: 'xds', paths: [{ path: '/connect_timeout', declared: '2s', live: '1s' }] }]);
 });
 
 t.test('a push the proxy applies is in sync again', async (t) => {
@@ -92,9 +107,11 @@ t.test('snapshot --control-plane captures the intent as declaration files', asyn
   t.equal(run.code, 0, run.stderr);
   t.same(readdirSync(out).sort(), ['clusters.yaml', 'envoy-drift.lock.json', 'listeners.yaml', 'routes.yaml']);
   t.match(parse(readFileSync(join(out, 'clusters.yaml'), 'utf8')), { version_info: '4', resources: [{ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'catalog', connect_timeout: '1s' }] });
-  // The captured intent, given as files beside the control plane, is in sync with it and with the proxy.
+  // Given as files, the captured intent speaks for clusters: the proxy's static xds cluster, which
+  // the control plane does not declare, is the only difference.
   const both = await check(['--declared', out]);
-  t.equal(both.code, 0, JSON.stringify(both.report?.drift));
+  t.match(both.report!.drift, [{ kind: 'added', resourceType: 'cluster', name: 'xds' }]);
+  t.equal(both.report!.drift.length, 1, JSON.stringify(both.report!.drift.map((d) => `${d.kind} ${d.resourceType}/${d.name}`)));
   const none = await cli(['snapshot', '--admin', envoy.admin, '--control-plane', controlPlane.address, '--node-id', 'nobody', '--timeout', '1s', '--out', join(dir, 'none')]);
   t.equal(none.code, 2);
   t.match(none.stderr, /no complete answer for node "nobody"/);
