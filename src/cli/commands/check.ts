@@ -1,4 +1,4 @@
-import { readLiveState } from '../../envoy-admin/live-state.js';
+import { fetchAdminAnswers, liveStateFromDump, readLiveState } from '../../envoy-admin/live-state.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
@@ -39,8 +39,12 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     const graceMs = parseDurationFlag('--warming-grace', values['warming-grace'] as string | undefined, 60_000);
     const client = adminClient(admin, timeoutMs);
     try {
+      // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
+      const answers = fetchAdminAnswers(client);
+      answers.catch(() => undefined);
       const declared = await loadDeclaredOrThrow(declaredPath);
-      const live = await readLiveState(client, envoyRegistry(), { includeEds: declared.set.coverage.has('endpoint') });
+      // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
+      const live = declared.set.coverage.has('endpoint') ? await readLiveState(client, envoyRegistry(), { includeEds: true }) : liveStateFromDump(await answers, envoyRegistry());
       const report = compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs));
       return writeReport(report, format, io);
     } finally {
