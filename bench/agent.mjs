@@ -9,7 +9,8 @@
 //      stream, for an admin runtime override, a filesystem-xDS cluster change
 //      and a proxy restart with another bootstrap (beside 1,000 clusters);
 //   3. load: p50 / p99 through Envoy under wrk with and without the agent.
-//   BUILDS=before=/work/main/dist,after=dist node bench/agent.mjs [steadySeconds=30] [drifts=20] [loadSeconds=15] [phases=steady,latency,load] [reps=2] [sizes=1000,10000]
+//   4. recheck: a re-check after one cluster changed against the first, full check (largest size).
+//   BUILDS=before=/work/main/dist,after=dist node bench/agent.mjs [steadySeconds=30] [drifts=20] [loadSeconds=15] [phases=steady,latency,load,recheck] [reps=2] [sizes=1000,10000]
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -97,7 +98,8 @@ function bootstrap({ clusters, adminPort = 0, upstreamPort, listenPort, cdsPath,
         filter_chains: [{ filters: [{ name: 'hcm', typed_config: {
           '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
           stat_prefix: 'ingress',
-          route_config: { name: 'routes', virtual_hosts },
+          // Clusters from a CDS file are not known when the static listener is built.
+          route_config: { name: 'routes', virtual_hosts, ...(cdsPath ? { validate_clusters: false } : {}) },
           http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
         } }] }],
       }],
@@ -276,6 +278,40 @@ async function detectionLatency(build) {
   return result;
 }
 
+/**
+ * A re-check after one cluster changed, beside `clusters` clusters from a CDS
+ * file + as many routes: the check's own duration (the agent's /v1/status,
+ * fetch to report) against the first, full one of the same agent.
+ */
+async function recheck(build, clusters) {
+  const dir = join(work, `recheck-${build.label}`);
+  mkdirSync(dir, { recursive: true });
+  const base = { clusters, upstreamPort: await freePort(), listenPort: 0, cdsPath: join(dir, 'cds.json') };
+  writeFileSync(join(dir, 'envoy.json'), JSON.stringify(bootstrap(base)));
+  writeFileSync(join(dir, 'cds.json'), cdsFile(clusters));
+  const declared = join(dir, 'declared');
+  mkdirSync(declared);
+  copyFileSync(join(dir, 'envoy.json'), join(declared, 'envoy.json'));
+  copyFileSync(join(dir, 'cds.json'), join(declared, 'cds.json'));
+  const envoy = await startEnvoy(join(dir, 'envoy.json'), `recheck-${build.label}`);
+  const agent = await startAgent(build, envoy.admin, declared, `recheck-${build.label}`);
+  try {
+    const status = async () => (await (await fetch(`${agent.endpoint}/v1/status`)).json()).lastCheck;
+    const full = await status();
+    const arrivals = [];
+    const close = await readAgentEvents(agent.endpoint, (event) => arrivals.push(event));
+    writeFileSync(join(dir, 'cds.next'), cdsFile(clusters, 7));
+    renameSync(join(dir, 'cds.next'), join(dir, 'cds.json'));
+    await waitFor(async () => arrivals.find((e) => e.type === 'drift.detected'), 'the changed cluster', 300_000);
+    close();
+    const again = await status();
+    return { build: build.label, fullMs: full.durationMs, recheckMs: again.durationMs, cache: again.cache };
+  } finally {
+    await stopProcess(agent.child);
+    await stopProcess(envoy.child);
+  }
+}
+
 function ensureWrk() {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });
@@ -345,6 +381,12 @@ try {
     for (const [label, result] of results) {
       for (const [kind, values] of Object.entries(result)) console.log(`| ${label} | ${kind} | ${values.length} | ${f(percentile(values, 50))} ms | ${f(percentile(values, 99))} ms | ${f(Math.max(...values))} ms |`);
     }
+  }
+  if (PHASES.has('recheck')) {
+    const runs = [];
+    for (const build of BUILDS) runs.push(await recheck(build, SIZES.at(-1)));
+    console.log(`\n## Re-check after one cluster changed, beside ${SIZES.at(-1)} clusters (CDS file) + as many routes\n\n| build | first (full) check | re-check | ratio | cache |\n|---|---|---|---|---|`);
+    for (const r of runs) console.log(`| ${r.build} | ${r.fullMs} ms | ${r.recheckMs} ms | ${f((r.recheckMs / r.fullMs) * 100, 1)} % | ${JSON.stringify(r.cache)} |`);
   }
   if (PHASES.has('load')) {
     const runs = await underLoad();
