@@ -1,13 +1,16 @@
 // Benchmark: a real Envoy with 10,000 clusters and 10,000 routes; the time and
-// peak memory of `check` (decode, canonicalise, hash, compare) beside the
-// floor (fetch /config_dump and JSON.parse alone) and the do-it-yourself
-// pipeline (curl | jq -S, then diff against a saved dump), in the same run.
-//   npm run build && node bench/check-large.mjs [clusters] [routes] [repeats]
+// peak memory of `envoy-drift check` as a user runs it (a whole process, its
+// exit awaited) beside the floor (a process that fetches /config_dump and
+// JSON.parses it, bench/floor.mjs) and the do-it-yourself pipeline
+// (curl | jq -S, then diff against a saved dump), runs alternated, one or
+// more builds side by side (bench/builds.mjs). Peak RSS from GNU time.
+//   npm run build && BUILDS=before=/work/main/dist,after=dist node bench/check-large.mjs [clusters] [routes] [repeats]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envoyBinary } from '../scripts/setup/envoy.mjs';
+import { builds, median } from './builds.mjs';
 
 const CLUSTERS = Number(process.argv[2] ?? 10_000);
 const ROUTES = Number(process.argv[3] ?? 10_000);
@@ -62,15 +65,13 @@ async function startEnvoy(config) {
   throw new Error('envoy did not become LIVE');
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function timed(command, args, options = {}) {
+/** Wall time and peak RSS (GNU time) of one whole process. */
+function timed(command, args) {
   const start = process.hrtime.bigint();
-  const out = execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
-  return { ms: Number((process.hrtime.bigint() - start) / 1_000_000n), out };
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
+  if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  return { ms, maxRssMb: Math.round(Number(result.stderr.trim().split('\n').at(-1)) / 1024), out: result.stdout };
 }
 
 /** The do-it-yourself pipeline: wall time, and its peak RSS (the largest process, jq) from GNU time. */
@@ -91,20 +92,27 @@ const dumpBytes = (await (await fetch(`${envoy.admin}/config_dump`)).arrayBuffer
 console.log(`config dump: ${(dumpBytes / 1e6).toFixed(1)} MB`);
 execFileSync('bash', ['-c', `curl -s ${envoy.admin}/config_dump | jq -S . > ${work}/saved.json`]);
 
-const rows = { floor: [], check: [], diy: [] };
+const BUILDS = builds();
+const rows = { floor: [], diy: [], ...Object.fromEntries(BUILDS.map((b) => [b.label, []])) };
 try {
   for (let i = 0; i < REPEATS; i++) {
-    rows.floor.push(JSON.parse(timed(process.execPath, ['bench/measure.mjs', 'floor', envoy.admin]).out));
-    rows.check.push(JSON.parse(timed(process.execPath, ['bench/measure.mjs', 'check', envoy.admin, configPath]).out));
+    rows.floor.push(timed(process.execPath, ['bench/floor.mjs', envoy.admin]));
+    for (const build of i % 2 ? [...BUILDS].reverse() : BUILDS) {
+      const run = timed(process.execPath, [build.cli, 'check', '--admin', envoy.admin, '--declared', configPath, '--format', 'json', '--timeout', '120s']);
+      if (JSON.parse(run.out).inSync !== true) throw new Error(`${build.label}: the check did not find the proxy in sync`);
+      rows[build.label].push(run);
+    }
     rows.diy.push(diy(envoy.admin));
   }
 } finally {
   envoy.child.kill('SIGTERM');
 }
 const summary = (list) => ({ ms: median(list.map((r) => r.ms)), maxRssMb: median(list.map((r) => r.maxRssMb)) });
-console.log(`\n| pipeline | median wall time | peak RSS |\n|---|---|---|`);
-console.log(`| floor: fetch /config_dump + JSON.parse | ${summary(rows.floor).ms} ms | ${summary(rows.floor).maxRssMb} MB |`);
-console.log(`| envoy-drift check (decode, canonicalise, hash, compare) | ${summary(rows.check).ms} ms | ${summary(rows.check).maxRssMb} MB |`);
-console.log(`| do-it-yourself: curl \\| jq -S, diff | ${summary(rows.diy).ms} ms | ${summary(rows.diy).maxRssMb} MB (jq) |`);
-console.log('\ncheck phases (last run):', JSON.stringify(rows.check.at(-1).phases));
+const floor = summary(rows.floor);
+console.log(`\n${REPEATS} alternated runs; medians; ratios to the floor's median\n\n| pipeline | wall time | x floor | peak RSS | x floor |\n|---|---|---|---|---|`);
+const row = (name, s) => console.log(`| ${name} | ${s.ms} ms | ${(s.ms / floor.ms).toFixed(2)} | ${s.maxRssMb} MB | ${(s.maxRssMb / floor.maxRssMb).toFixed(2)} |`);
+row('floor: fetch /config_dump + JSON.parse (node)', floor);
+for (const build of BUILDS) row(`envoy-drift check (${build.label})`, summary(rows[build.label]));
+row('do-it-yourself: curl | jq -S, diff', summary(rows.diy));
+console.log('\nevery run (ms):', JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.map((r) => r.ms)]))));
 rmSync(work, { recursive: true, force: true });

@@ -69,6 +69,8 @@ export class Agent implements AgentView {
   private lastStats: StatValues | undefined;
   /** Time Envoy usually takes to answer a stats poll (one slow answer does not stretch the interval). */
   private readonly pollCost = new PollCost();
+  /** Time Envoy usually takes to answer the per-interval /runtime poll: part of the same budget. */
+  private readonly lightCost = new PollCost();
   private knownRequests: number | undefined;
   /** The runtime's fingerprint at the last poll. */
   private lastRuntime: string | undefined;
@@ -358,7 +360,9 @@ export class Agent implements AgentView {
    * per-interval `/runtime` poll costs a fraction of a millisecond.
    */
   effectiveIntervalMs(): number {
-    const paced = this.pollCost.ms / this.config.adminBudget;
+    // The /runtime polls take their share of the budget first (never all of it: the scan still runs, at worst four times rarer).
+    const scanBudget = Math.max(this.config.adminBudget - this.lightCost.ms / this.config.intervalMs, this.config.adminBudget / 4);
+    const paced = this.pollCost.ms / scanBudget;
     return Math.round(Math.min(Math.max(this.config.intervalMs, this.config.maxBackoffMs), Math.max(this.config.intervalMs, paced)));
   }
 
@@ -388,6 +392,7 @@ export class Agent implements AgentView {
     this.failures = 0;
     this.lastError = undefined;
     this.metrics.proxyReachable.set(1);
+    this.lightCost.record(light.tookMs);
     const moved: string[] = [];
     let attribution: Attribution | undefined;
     // A new connection: the process behind the old one may be gone. /server_info tells (it costs more than /runtime, so only then).

@@ -29,11 +29,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     io.stdout.write(`${(await import('./version.js')).version}\n`);
     return ExitCode.IN_SYNC;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`envoy-drift: unknown command "${name}" (see envoy-drift --help)\n`);
     return ExitCode.ERROR;
   }
+  const command: Command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${command.usage.trim()}\n`);
     return ExitCode.IN_SYNC;

@@ -30,12 +30,17 @@ export interface LiveReadOptions {
 
 /** Reads the proxy's running config through its admin API. */
 export async function readLiveState(client: AdminClient, registry: EnvoyRegistry, options: LiveReadOptions = {}): Promise<LiveState> {
+  return liveStateFromDump(await fetchAdminAnswers(client, options), registry);
+}
+
+/** The three admin answers a check reads, fetched together. */
+export async function fetchAdminAnswers(client: AdminClient, options: LiveReadOptions = {}): Promise<AdminAnswers> {
   const [dump, runtime, serverInfo] = await Promise.all([
     client.configDump(options.includeEds ? { includeEds: true } : {}),
     client.runtime(),
     client.serverInfo(),
   ]);
-  return liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry);
+  return { dump, runtime, serverInfo, admin: client.address.display };
 }
 
 export interface AdminAnswers {

@@ -36,8 +36,9 @@ t.test('proxy restarts, goes away and comes back', async (t) => {
   const detected = await events.next((e) => e.type === 'drift.detected');
   t.match(detected, { service: 'payments', resource: { type: 'cluster', name: 'payments' }, attribution: { source: 'proxy restart' } });
 
-  await envoy.stop();
+  // Cleared before the stop: the agent may see the proxy gone before the stop resolves.
   events.events.length = 0;
+  await envoy.stop();
   await events.next((e) => e.type === 'proxy.unreachable');
   const unready = await getJson(`${agent.endpoint}/readyz`);
   t.equal(unready.status, 503);

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
-import { declarationFromIntent } from '../../control-plane/intent-declaration.js';
-import { readIntent } from '../../control-plane/read-intent.js';
-import { liveStateFromDump, readLiveState } from '../../envoy-admin/live-state.js';
+import type { ControlPlaneOptions } from '../../control-plane/control-plane-options.js';
+import type { DeclaredSnapshot } from '../../declared/load-declared.js';
+import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers } from '../../envoy-admin/live-state.js';
 import { withApiReport } from '../../proto/api-report.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
-import { checkThroughAgent, mergeReplicaReports, replicaUrls } from '../agent-check.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
@@ -54,6 +53,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       'token-file': { type: 'string' },
     });
     if (values['agent'] !== undefined) {
+      const { checkThroughAgent, mergeReplicaReports, replicaUrls } = await import('../agent-check.js');
       const format = parseFormat('check', values['format'] as string | undefined);
       const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 60_000);
       const bearer = await agentToken(values['token-file'] as string | undefined, io.env);
@@ -69,18 +69,15 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     const declaredPath = controlPlane ? (values['declared'] as string | undefined) : requireOption('check', values['declared'] as string | undefined, '--declared');
     const client = adminClient(admin, timeoutMs);
     try {
-      if (controlPlane) {
-        const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io) : undefined;
-        const registry = envoyRegistry();
-        const includeEds = file?.set.coverage.has('endpoint') ?? false;
-        const [dump, runtime, serverInfo] = await Promise.all([client.configDump(includeEds ? { includeEds } : {}), client.runtime(), client.serverInfo()]);
-        const intent = await readIntent(controlPlane, dump, serverInfo, client, registry);
-        const declared = declarationFromIntent(intent, registry, file);
-        const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry);
-        return writeReport(withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs))), format, io);
-      }
-      const declared = await loadDeclaredOrThrow(declaredPath!, io);
-      const live = await readLiveState(client, envoyRegistry(), { includeEds: declared.set.coverage.has('endpoint') });
+      // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
+      const answers = fetchAdminAnswers(client);
+      answers.catch(() => undefined);
+      const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io) : undefined;
+      // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
+      const includeEds = file?.set.coverage.has('endpoint') ?? false;
+      const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
+      const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
+      const live = liveStateFromDump(fetched, envoyRegistry());
       const report = withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);
     } finally {
@@ -102,4 +99,12 @@ async function agentToken(file: string | undefined, env: Readonly<Record<string,
   // A header cannot carry a line break; say so without echoing the token.
   if (/[\r\n]/.test(token.trim())) throw new DriftError(ErrorCodes.USAGE, `${file ?? 'ENVOY_DRIFT_AGENT_TOKEN'}: the token must be one line`);
   return token.trim();
+}
+
+/** The control plane's intent for the proxy's node, with the files' bootstrap and static resources. Loaded only with --control-plane (gRPC). */
+async function intentDeclaration(options: ControlPlaneOptions, answers: AdminAnswers, client: ReturnType<typeof adminClient>, file: DeclaredSnapshot | undefined): Promise<DeclaredSnapshot> {
+  const [{ readIntent }, { declarationFromIntent }] = await Promise.all([import('../../control-plane/read-intent.js'), import('../../control-plane/intent-declaration.js')]);
+  const registry = envoyRegistry();
+  const intent = await readIntent(options, answers.dump, answers.serverInfo, client, registry);
+  return declarationFromIntent(intent, registry, file);
 }
