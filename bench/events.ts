@@ -104,17 +104,7 @@ async function checkpointBench(): Promise<void> {
       const variant = variants[index] as (typeof variants)[number];
       const journal = await Journal.open({ dataDir: mkdtempSync(join(work, 'cp-')), ...(variant.checkpoint ? { checkpoint: variant.checkpoint } : {}) });
       const cpuStart = process.cpuUsage();
-      const ms = await timed(async () => {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: 256 }, async () => {
-            while (next < N) {
-              next++;
-              await journal.add(driftInput(next));
-            }
-          }),
-        );
-      });
+      const ms = await timed(() => emitConcurrently(256, (i) => journal.add(driftInput(i))));
       const used = process.cpuUsage(cpuStart);
       await journal.close();
       rates[index]?.push((N / ms) * 1000);
@@ -133,20 +123,25 @@ async function checkpointBench(): Promise<void> {
   }
 }
 
+/** N events from `concurrency` emitters at once: each takes the next number as soon as its last emit is on disk. */
+async function emitConcurrently(concurrency: number, emit: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < N) {
+        next++;
+        await emit(next);
+      }
+    }),
+  );
+}
+
 /** Emits N events (256 at a time) and times until the sink's cursor reaches the end. */
 async function sinkBench(name: string, sink: SinkConfig, batchSize = 500): Promise<void> {
   const pipeline = new EventPipeline({ dataDir: mkdtempSync(join(work, 'p-')), sinks: [sink], registry: new Registry(), batchSize, backoff: { initialMs: 5, maxMs: 50 } });
   await pipeline.start();
   const ms = await timed(async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 256 }, async () => {
-        while (next < N) {
-          next++;
-          await pipeline.emit(driftInput(next));
-        }
-      }),
-    );
+    await emitConcurrently(256, (i) => pipeline.emit(driftInput(i)));
     const runner = pipeline.runners[0];
     await runner?.waitFor(pipeline.journal.committedSeq);
   });

@@ -21,6 +21,7 @@ import { DeclaredWatcher } from './declared-watcher.js';
 import type { ControlPlaneWatch } from '../control-plane/control-plane-watch.js';
 import type { Intent } from '../control-plane/intent.js';
 import { FindingStore, type Transition } from './finding-store.js';
+import { DumpHealth } from './dump-health.js';
 import { WriteHealth } from './write-health.js';
 import { parseListenAddress } from './listen-address.js';
 import { XdsFileWatcher } from './xds-file-watcher.js';
@@ -51,6 +52,7 @@ export class Agent implements AgentView {
   readonly metrics = new AgentMetrics();
   readonly registry = this.metrics.registry;
   private readonly writeHealth = new WriteHealth(this.registry);
+  private readonly dumpHealth = new DumpHealth(this.registry);
   private readonly config: AgentConfig;
   private readonly logger: Logger;
   private readonly admin: AdminClient;
@@ -208,6 +210,7 @@ export class Agent implements AgentView {
     if (!this.lastReport) return { ready: false, reason: 'no complete check yet' };
     if (!this.reachable) return { ready: false, reason: `proxy unreachable: ${this.lastError ?? ''}` };
     if (this.writeHealth.reason) return { ready: false, reason: this.writeHealth.reason };
+    if (this.dumpHealth.reason) return { ready: false, reason: this.dumpHealth.reason };
     return { ready: true };
   }
 
@@ -500,18 +503,21 @@ export class Agent implements AgentView {
     } catch (error) {
       stop();
       const drift = asDriftError(error);
-      if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) await this.unreachable(drift);
-      else {
-        // The check is retried, but backing off: a dump that keeps failing must not be fetched every interval.
-        this.checkFailures += 1;
-        this.metrics.pollErrors.inc({ code: drift.code });
-        this.logger.error({ err: drift }, 'check failed');
-      }
+      // The stats poll just answered: a dump that fails now (cut short, malformed, an error status, too slow) is
+      // "answers but unusable", one state with backoff, not a flapping unreachable/recovered pair.
+      this.checkFailures += 1;
+      this.metrics.pollErrors.inc({ code: drift.code });
       this.lastError = drift.message;
+      if (this.dumpHealth.failed(drift)) {
+        this.logger.error({ err: drift }, 'config dump unusable');
+        await this.emit({ type: 'proxy.dump_unusable', severity: 'high', message: `Envoy admin ${this.config.admin} answers, but its config dump is unusable: ${drift.message}` });
+      }
       return;
     }
     stop();
     this.checkFailures = 0;
+    const ended = this.dumpHealth.succeeded();
+    if (ended) await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin}: the config dump is usable again (unusable since ${ended.since}, ${ended.failures} tries)` });
     this.pendingTrigger = undefined;
     this.pendingAttribution = 'unknown';
     this.lastFullCheck = Date.now();

@@ -1,6 +1,6 @@
 import AjvModule from 'ajv';
 import picomatch from 'picomatch';
-import re2 from 're2-wasm';
+import { createRequire } from 'node:module';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { parsePathPattern, type PathPattern } from '../compare/path-pattern.js';
 import { SEVERITIES, type Severity } from '../compare/severity-levels.js';
@@ -126,7 +126,14 @@ export function isManifestDocument(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { apiVersion?: unknown }).apiVersion === MANIFEST_API_VERSION && (value as { kind?: unknown }).kind === 'Manifest';
 }
 
-const { RE2 } = re2;
+type Re2Constructor = typeof import('re2-wasm').RE2;
+let re2: Re2Constructor | undefined;
+
+/** re2-wasm compiles its WebAssembly on load (a second on a busy machine): only when a manifest has a regex. */
+function RE2(): Re2Constructor {
+  re2 ??= (createRequire(import.meta.url)('re2-wasm') as typeof import('re2-wasm')).RE2;
+  return re2;
+}
 
 function matcher(raw: RawMatcher, where: string): ResourceMatcher {
   if (typeof raw === 'string') {
@@ -136,7 +143,7 @@ function matcher(raw: RawMatcher, where: string): ResourceMatcher {
   }
   try {
     // RE2 (Envoy's own regex engine): linear time, so no pattern can hang the tool on a crafted name.
-    const regex = new RE2(raw.regex, 'u');
+    const regex = new (RE2())(raw.regex, 'u');
     return (key) => regex.test(key);
   } catch (error) {
     throw new DriftError(ErrorCodes.MANIFEST, `${where}/regex: invalid regular expression (${(error as Error).message})`);

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument, type ScalarTag } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type ScalarTag } from 'yaml';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { checkJsonStructure, MAX_NESTING } from './json-structure.js';
 
@@ -65,9 +65,11 @@ export function parseText(path: string, text: string): Result<unknown> {
   }
   // YAML 1.2 core schema (no timestamps, no sexagesimal numbers), plus the
   // boolean spellings Envoy's yaml-cpp loader reads as booleans (yes, on, y, …).
+  const lineCounter = new LineCounter();
   let document: ReturnType<typeof parseDocument>;
   try {
-    document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, version: '1.2', merge: true, customTags: [envoyBooleans] });
+    // uniqueKeys: false, and duplicates found below in one pass: yaml's own check compares each key with every earlier one (quadratic in a map's size).
+    document = parseDocument(text, { prettyErrors: true, uniqueKeys: false, version: '1.2', merge: true, customTags: [envoyBooleans], lineCounter });
   } catch (error) {
     if (error instanceof RangeError) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
     throw error;
@@ -81,6 +83,11 @@ export function parseText(path: string, text: string): Result<unknown> {
     // The first line only, and not the error itself: the rest quotes the offending source line, which may hold a secret.
     const message = (problem.message.split('\n')[0] ?? problem.message).replace(/ at line \d+, column \d+:?$/, '');
     return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`));
+  }
+  const duplicate = duplicateKey(document.contents);
+  if (duplicate) {
+    const position = lineCounter.linePos(duplicate.offset);
+    return fail(new DriftError(ErrorCodes.PARSE, `${path}:${position.line}:${position.col}: invalid YAML (Map keys must be unique)`));
   }
   let value: unknown;
   try {
@@ -130,4 +137,28 @@ export function fileKind(info: Stats): string {
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
   return 'not a file';
+}
+
+/** The first key given twice in one mapping, walking the document without recursion; one Set per mapping, so linear. */
+function duplicateKey(root: unknown): { offset: number } | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        const name = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : String(key);
+        // merge keys (`<<`, a symbol once resolved) may repeat, as with yaml's own check
+        if (!(isScalar(key) && typeof key.value === 'symbol')) {
+          if (seen.has(name)) return { offset: (isNode(key) ? key.range?.[0] : undefined) ?? 0 };
+          seen.add(name);
+        }
+        if (isNode(pair.value)) stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) if (isNode(item)) stack.push(item);
+    }
+  }
+  return undefined;
 }

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'delivery.gap',
   'audit.checkpoint',
   'journal.write_failed',
+  'proxy.dump_unusable',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number] | `remediation.${string}`;

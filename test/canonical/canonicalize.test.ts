@@ -57,10 +57,11 @@ t.test('an unknown field or type is kept and counted, never dropped', async (t) 
   const result = local.canonicalize(CLUSTER, {
     name: 'c',
     brand_new_field: { nested: 1 },
-    transport_socket: { name: 'x', typed_config: { '@type': 'type.googleapis.com/acme.v1.Secret', key: 'v' } },
+    transport_socket: { name: 'x', typed_config: { '@type': 'type.googleapis.com/acme.v1.Secret', level: 'v', key: 'v' } },
   });
   if (!result.ok) throw result.error;
-  t.match(result.value, { brand_new_field: { nested: 1 }, transport_socket: { typed_config: { '@type': 'type.googleapis.com/acme.v1.Secret', key: 'v' } } });
+  // Kept, but a field whose name looks like a secret is redacted even in an unknown type.
+  t.match(result.value, { brand_new_field: { nested: 1 }, transport_socket: { typed_config: { '@type': 'type.googleapis.com/acme.v1.Secret', level: 'v', key: '[redacted]' } } });
   t.equal(local.stats.unknownFields, 1);
   t.same(Object.fromEntries(local.stats.unknownTypes), { 'acme.v1.Secret': 1 });
   const changed = local.canonicalize(CLUSTER, { name: 'c', brand_new_field: { nested: 2 } });

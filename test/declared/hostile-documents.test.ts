@@ -55,3 +55,13 @@ t.test('a folder of symlinks to itself is read once', async (t) => {
   t.equal(result.code, 0, result.stderr);
   t.equal(result.stderr.split('\n').filter((l) => /symlink loop/.test(l)).length, 20);
 });
+
+t.test('YAML duplicate keys are still refused, with their position, in one linear pass', async (t) => {
+  await refused(t, write('dup.yaml', 'admin:\n  address: {}\nnode:\n  id: a\n  cluster: b\n  id: c\n'), /dup\.yaml:6:3: invalid YAML \(Map keys must be unique\)/);
+  await refused(t, write('dup-nested.yaml', 'a:\n- b: 1\n  c: {x: 1, x: 2}\n'), /dup-nested\.yaml:3:13: invalid YAML \(Map keys must be unique\)/);
+  const bootstrap = gatewayBootstrap() as Record<string, unknown>;
+  delete bootstrap['node'];
+  const text = `${stringify(bootstrap)}node:\n  <<: {id: a}\n  <<: {cluster: b}\n`;
+  const merged = await cli(['hash', '--declared', write('merge.yaml', text)]);
+  t.notMatch(merged.stderr, /must be unique/, 'merge keys are not duplicates');
+});

@@ -30,7 +30,9 @@ hashes alone.
     const byService = new Map<string, Array<[string, string]>>();
     for (const resource of declared.set.resources.values()) {
       const service = serviceOf(resource, declared.manifest);
-      byService.set(service, [...(byService.get(service) ?? []), [resource.key, resource.hash]]);
+      const list = byService.get(service) ?? [];
+      list.push([resource.key, resource.hash]);
+      byService.set(service, list);
     }
     const services = Object.fromEntries([...byService.keys()].sort().map((name) => [name, rootHash(byService.get(name)!)]));
     const lock = buildLock(declared.set, root);
