@@ -71,7 +71,16 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
   dead.failing = undefined;
   await waitFor(() => dead.received.length === 10, 'the dead sink back');
   t.same(dead.received.map((r) => r.seq), Array.from({ length: 10 }, (_, k) => k + 1), 'in order, from its cursor');
-  t.same(JSON.parse(readFileSync(join(dir, 'cursors', 'dead.json'), 'utf8')), { seq: 10 }, 'the cursor is persisted');
+  // The cursor is written after the delivery is acknowledged, not with it: wait for the write, then read it.
+  const persisted = () => JSON.parse(readFileSync(join(dir, 'cursors', 'dead.json'), 'utf8')) as { seq: number };
+  await waitFor(() => {
+    try {
+      return persisted().seq === 10;
+    } catch {
+      return false; // not written yet, or being replaced
+    }
+  }, 'the cursor written at the last delivered record');
+  t.same(persisted(), { seq: 10 }, 'the cursor is persisted');
 });
 
 t.test('drain delivers what the journal holds, then stops; close is idempotent', async (t) => {
