@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { request } from 'undici';
 // The project's own set-up script knows where it built the fixture.
 import { controlPlaneBinary } from '../../scripts/setup/control-plane.mjs';
+import { grpcCluster } from './grpc-cluster.js';
 
 /** What the fixture serves for one node: proto3 JSON resources, by type. */
 export interface FixtureSnapshot {
@@ -90,16 +91,7 @@ export function adsBootstrap(address: string, options: { tls?: { ca: string; cer
     static_resources: {
       clusters: [
         {
-          name: 'xds',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          typed_extension_protocol_options: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-              explicit_http_config: { http2_protocol_options: {} },
-            },
-          },
-          load_assignment: { cluster_name: 'xds', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] }] },
+          ...grpcCluster('xds', host, port),
           ...(options.tls
             ? {
                 transport_socket: {

@@ -2,6 +2,7 @@ import t from 'tap';
 import { compare } from '../../src/compare/compare.js';
 import type { DeclaredSnapshot } from '../../src/declared/load-declared.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { grpcCluster } from '../helpers/grpc-cluster.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*
@@ -62,18 +63,7 @@ function bootstrap(port: number, apiType: string): Record<string, unknown> {
       cds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
-      clusters: [{
-        name: 'ads',
-        type: 'STATIC',
-        connect_timeout: '1s',
-        typed_extension_protocol_options: {
-          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-            explicit_http_config: { http2_protocol_options: {} },
-          },
-        },
-        load_assignment: { cluster_name: 'ads', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
-      }],
+      clusters: [grpcCluster('ads', '127.0.0.1', port)],
     },
   };
 }
