@@ -26,7 +26,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     return name === undefined ? ExitCode.ERROR : ExitCode.IN_SYNC;
   }
   if (name === '--version') {
-    io.stdout.write(`${(await import('./version.js')).version}\n`);
+    io.stdout.write(`${(await import('../common/version.js')).version}\n`);
     return ExitCode.IN_SYNC;
   }
   const entry = commands.find((c) => c.name === name);

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { isPlainObject } from '../canonical/canonical-json.js';
-import { version } from '../cli/version.js';
+import { version } from '../common/version.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import type { ControlPlaneCredentials } from './control-plane-options.js';

@@ -1,5 +1,5 @@
 import type { JournalRecord } from '../journal/record.js';
-import { version } from '../cli/version.js';
+import { version } from '../common/version.js';
 import { CEF_SEVERITY } from './severity.js';
 
 /**

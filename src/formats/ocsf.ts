@@ -1,6 +1,6 @@
 import type { DriftEvent } from '../events/event.js';
 import type { JournalRecord } from '../journal/record.js';
-import { version } from '../cli/version.js';
+import { version } from '../common/version.js';
 import { OCSF_SEVERITY } from './severity.js';
 
 /**
