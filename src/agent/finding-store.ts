@@ -2,7 +2,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Drift } from '../compare/drift.js';
-import type { Severity } from '../compare/severity-levels.js';
+import type { Severity } from '../common/severity-levels.js';
 import type { Attribution } from './stats-poller.js';
 
 /** One drift episode of one resource: from detected to resolved, under one id. */

@@ -12,7 +12,7 @@ import { diffValues } from './field-diff.js';
 import { matchesPath } from './path-pattern.js';
 import { assessSeverity } from './security-rules.js';
 import { serviceOf } from './service-attribution.js';
-import { maxSeverity, type Severity } from './severity-levels.js';
+import { maxSeverity, type Severity } from '../common/severity-levels.js';
 
 export interface CompareOptions {
   /** Only these services (`--service`); an unknown name is an error. */

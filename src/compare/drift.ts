@@ -2,7 +2,7 @@ import type { ApiReport } from '../proto/api-report.js';
 import type { JsonValue } from '../canonical/canonical-json.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { ResourceType } from '../resources/resource.js';
-import type { Severity } from './severity-levels.js';
+import type { Severity } from '../common/severity-levels.js';
 
 export const DRIFT_KINDS = ['added', 'removed', 'modified', 'rejected', 'warming', 'stale'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];

@@ -1,5 +1,5 @@
 import { DRIFT_KINDS, type Drift, type DriftKind, type DriftReport } from '../compare/drift.js';
-import { maxSeverity, type Severity } from '../compare/severity-levels.js';
+import { maxSeverity, type Severity } from '../common/severity-levels.js';
 import type { ResourceSet } from '../resources/resource-set.js';
 import type { ControlPlaneFacts } from './intent-declaration.js';
 

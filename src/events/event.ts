@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
+import { SEVERITIES, type Severity } from '../common/severity-levels.js';
 import { DriftError, ErrorCodes } from '../errors.js';
+import type { FieldChange } from './field-change.js';
 import { redactChanges } from './redact.js';
 
 /**
@@ -27,9 +29,6 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number] | `remediation.${string}`;
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
 export interface ProxyIdentity {
   readonly nodeId?: string;
   readonly cluster?: string;
@@ -41,13 +40,6 @@ export interface ProxyIdentity {
 export interface ResourceRef {
   readonly type: string;
   readonly name: string;
-}
-
-/** `declared` and `live` are JSON text; absent on the side that has no value. */
-export interface FieldChange {
-  readonly path: string;
-  readonly declared?: string;
-  readonly live?: string;
 }
 
 export interface Attribution {

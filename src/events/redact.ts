@@ -1,4 +1,4 @@
-import type { FieldChange } from './event.js';
+import type { FieldChange } from './field-change.js';
 
 export const REDACTED = '"[REDACTED]"';
 

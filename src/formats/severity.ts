@@ -1,4 +1,4 @@
-import type { Severity } from '../events/event.js';
+import type { Severity } from '../common/severity-levels.js';
 
 /** OCSF severity_id: 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical. */
 export const OCSF_SEVERITY: Readonly<Record<Severity, { id: number; name: string }>> = {

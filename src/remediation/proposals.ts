@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Severity } from '../compare/severity-levels.js';
+import type { Severity } from '../common/severity-levels.js';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 
 export const PROPOSAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'applied', 'verified', 'failed'] as const;

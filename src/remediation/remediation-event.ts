@@ -1,4 +1,4 @@
-import type { Severity } from '../compare/severity-levels.js';
+import type { Severity } from '../common/severity-levels.js';
 
 export const REMEDIATION_EVENT_TYPES = [
   'remediation.proposed',

@@ -1,5 +1,5 @@
 import type { Drift, DriftReport } from '../compare/drift.js';
-import { maxSeverity, type Severity } from '../compare/severity-levels.js';
+import { maxSeverity, type Severity } from '../common/severity-levels.js';
 import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { AdminClient } from '../envoy-admin/admin-client.js';

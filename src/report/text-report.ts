@@ -1,6 +1,6 @@
 import type { JsonValue } from '../canonical/canonical-json.js';
 import type { Drift, DriftReport } from '../compare/drift.js';
-import type { Severity } from '../compare/severity-levels.js';
+import type { Severity } from '../common/severity-levels.js';
 import type { Palette } from './colour.js';
 
 const VALUE_WIDTH = 160;
