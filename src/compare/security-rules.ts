@@ -1,7 +1,7 @@
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import type { ResourceType } from '../resources/resource.js';
 import type { DriftKind, DriftPath } from './drift.js';
-import { splitPointer } from './path-pattern.js';
+import { splitPointer } from '../declared/path-pattern.js';
 import { maxSeverity, type Severity } from '../common/severity-levels.js';
 
 export interface SeverityInput {

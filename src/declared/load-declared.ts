@@ -7,10 +7,10 @@ import { typeNameFromUrl, type EnvoyRegistry } from '../proto/envoy-registry.js'
 import { addBootstrap } from '../resources/bootstrap.js';
 import { resourceTypeOfTypeName, type ResourceType } from '../resources/resource.js';
 import { ResourceSetBuilder, resourceSetRoot, type ResourceSet } from '../resources/resource-set.js';
-import type { ControlPlaneFacts } from '../control-plane/intent-declaration.js';
 import { isLockDocument, parseLockFile, type LockFile } from './lock-file.js';
 import { EMPTY_MANIFEST, isManifestDocument, MANIFEST_API_VERSION, parseManifest, type Manifest } from './manifest.js';
 import { DEFAULT_MAX_FILE_BYTES, fileKind, readDocument } from './read-document.js';
+import type { ControlPlaneFacts } from './control-plane-facts.js';
 
 /** A declaration in canonical form, with its policy. */
 export interface DeclaredSnapshot {

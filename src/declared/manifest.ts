@@ -2,7 +2,7 @@ import AjvModule from 'ajv';
 import picomatch from 'picomatch';
 import { createRequire } from 'node:module';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
-import { parsePathPattern, type PathPattern } from '../compare/path-pattern.js';
+import { parsePathPattern, type PathPattern } from './path-pattern.js';
 import { SEVERITIES, type Severity } from '../common/severity-levels.js';
 
 export const REMEDIATION_MODES = ['observe', 'revert', 'approve'] as const;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Drift, DriftReport } from '../../src/compare/drift.js';
-import type { ControlPlaneFacts } from '../../src/control-plane/intent-declaration.js';
-import { reconcileWithIntent } from '../../src/control-plane/reconcile.js';
+import type { ControlPlaneFacts } from '../../src/declared/control-plane-facts.js';
+import { reconcileWithIntent } from '../../src/compare/reconcile.js';
 import type { Resource } from '../../src/resources/resource.js';
 import type { ResourceSet } from '../../src/resources/resource-set.js';
 

@@ -1,7 +1,7 @@
-import { DRIFT_KINDS, type Drift, type DriftKind, type DriftReport } from '../compare/drift.js';
+import { DRIFT_KINDS, type Drift, type DriftKind, type DriftReport } from './drift.js';
 import { maxSeverity, type Severity } from '../common/severity-levels.js';
 import type { ResourceSet } from '../resources/resource-set.js';
-import type { ControlPlaneFacts } from './intent-declaration.js';
+import type { ControlPlaneFacts } from '../declared/control-plane-facts.js';
 
 /** The version the proxy holds a resource at: its own, or that of the resource it was carved out of. */
 function liveVersion(live: ResourceSet, key: string): string | undefined {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { matchesPath, parsePathPattern, type PathPattern } from '../../src/compare/path-pattern.js';
+import { matchesPath, parsePathPattern, type PathPattern } from '../../src/declared/path-pattern.js';
 
 function pattern(text: string): PathPattern {
   const parsed = parsePathPattern(text);
