@@ -10,7 +10,7 @@ import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { liveStateFromDump } from '../envoy-admin/live-state.js';
 import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
-import { withApiReport } from '../proto/api-report.js';
+import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { resourceSetRoot } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';

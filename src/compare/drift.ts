@@ -1,4 +1,4 @@
-import type { ApiReport } from '../proto/api-report.js';
+import { apiReport, type ApiReport, type UnknownCounts } from '../proto/api-report.js';
 import type { JsonValue } from '../canonical/canonical-json.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import type { ResourceType } from '../resources/resource.js';
@@ -73,8 +73,13 @@ export interface DriftReport {
   readonly drift: readonly Drift[];
   readonly ignored: readonly IgnoredSummary[];
   readonly coverage: { readonly compared: readonly ResourceType[]; readonly notCompared: readonly string[] };
-  readonly unknown: { readonly fields: number; readonly types: Readonly<Record<string, number>> };
+  readonly unknown: UnknownCounts;
   readonly hashesOnly: boolean;
   /** The Envoy API the comparison decoded with (src/proto/api-report.ts). */
   readonly api?: ApiReport;
+}
+
+/** The report with the API it was decoded with. */
+export function withApiReport(report: DriftReport): DriftReport {
+  return { ...report, api: apiReport(report.proxy.version, report.unknown) };
 }

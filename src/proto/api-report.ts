@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { DriftReport } from '../compare/drift.js';
 import { API_TYPES_DIR, type ApiTypesSource } from './api-types.js';
+
+/** What the comparison could not decode: fields of unknown names, values of unknown types by type. */
+export interface UnknownCounts {
+  readonly fields: number;
+  readonly types: Readonly<Record<string, number>>;
+}
 
 /** Which Envoy API the registry carries, and whether the live proxy speaks a newer one. */
 export interface ApiReport {
@@ -35,7 +40,7 @@ export function isNewer(proxy: string, registry: string): boolean {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function apiReport(proxyVersion: string | undefined, unknown: DriftReport['unknown'] | undefined, api: ApiTypesSource = apiTypesSource()): ApiReport {
+export function apiReport(proxyVersion: string | undefined, unknown: UnknownCounts | undefined, api: ApiTypesSource = apiTypesSource()): ApiReport {
   const proxyNewer = proxyVersion !== undefined && isNewer(proxyVersion, api.envoyApi);
   const types = unknown ? Object.values(unknown.types).reduce((a, n) => a + n, 0) : 0;
   return {
@@ -49,7 +54,3 @@ export function apiReport(proxyVersion: string | undefined, unknown: DriftReport
   };
 }
 
-/** The report with the API it was decoded with. */
-export function withApiReport(report: DriftReport): DriftReport {
-  return { ...report, api: apiReport(report.proxy.version, report.unknown) };
-}

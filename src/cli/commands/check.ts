@@ -3,7 +3,7 @@ import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '.
 import type { ControlPlaneOptions } from '../../control-plane/control-plane-options.js';
 import type { DeclaredSnapshot } from '../../declared/load-declared.js';
 import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers } from '../../envoy-admin/live-state.js';
-import { withApiReport } from '../../proto/api-report.js';
+import { withApiReport } from '../../compare/drift.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
