@@ -18,7 +18,7 @@ import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
-import type { ControlPlaneWatch } from '../control-plane/control-plane-watch.js';
+import type { ControlPlaneWatch } from './control-plane-watch.js';
 import type { Intent } from '../control-plane/intent.js';
 import { FindingStore, type Transition } from './finding-store.js';
 import { DumpHealth } from './dump-health.js';
@@ -167,7 +167,7 @@ export class Agent implements AgentView {
     if (this.declared) await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
     if (this.config.controlPlane) {
       // Loaded only when asked for: gRPC and the type registry stay off the main thread of an agent that watches files.
-      const [{ ControlPlaneWatch }, { envoyRegistry }] = await Promise.all([import('../control-plane/control-plane-watch.js'), import('../proto/envoy-registry.js')]);
+      const [{ ControlPlaneWatch }, { envoyRegistry }] = await Promise.all([import('./control-plane-watch.js'), import('../proto/envoy-registry.js')]);
       this.controlPlane = new ControlPlaneWatch(this.config.controlPlane, this.admin, envoyRegistry(), { applyIntent: (intent) => this.applyIntent(intent), emit: (input) => this.emit(input) }, this.logger);
       await this.controlPlane.start();
     }

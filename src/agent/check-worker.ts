@@ -14,7 +14,7 @@ import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { resourceSetRoot } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';
-import { intentSummary } from '../control-plane/intent-summary.js';
+import { intentSummary } from './intent-summary.js';
 import type { Intent } from '../control-plane/intent.js';
 import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../control-plane-flags.js';
 import type { ControlPlaneOptions } from '../../control-plane/control-plane-options.js';
 import type { DeclaredSnapshot } from '../../declared/load-declared.js';
 import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers } from '../../envoy-admin/live-state.js';

@@ -6,7 +6,7 @@ import { buildLock, LOCK_FILE_NAME } from '../../declared/lock-file.js';
 import { MANIFEST_API_VERSION } from '../../declared/manifest.js';
 import { edsClusters } from '../../envoy-admin/live-state.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../../control-plane/control-plane-flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../control-plane-flags.js';
 import { intentFiles } from '../../control-plane/intent-files.js';
 import { readIntent } from '../../control-plane/read-intent.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DeclaredSummary } from '../agent/check-protocol.js';
+import type { DeclaredSummary } from './check-protocol.js';
 import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import { resourceSetRoot } from '../resources/resource-set.js';
-import type { Intent } from './intent.js';
+import type { Intent } from '../control-plane/intent.js';
 
 /** The agent's summary of a declaration that holds a control plane's intent. */
 export function intentSummary(declared: DeclaredSnapshot, intent: Intent): DeclaredSummary {

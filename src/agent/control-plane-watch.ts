@@ -3,10 +3,10 @@ import type { AdminClient } from '../envoy-admin/admin-client.js';
 import { asDriftError } from '../errors.js';
 import type { EventInput } from '../events/event.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
-import { IntentSubscription } from './ads-client.js';
-import { readControlPlaneCredentials, type ControlPlaneOptions } from './control-plane-options.js';
-import { INTENT_TYPES, type Intent } from './intent.js';
-import { proxyNode, subscribedTypes, type ProxyNode } from './proxy-node.js';
+import { IntentSubscription } from '../control-plane/ads-client.js';
+import { readControlPlaneCredentials, type ControlPlaneOptions } from '../control-plane/control-plane-options.js';
+import { INTENT_TYPES, type Intent } from '../control-plane/intent.js';
+import { proxyNode, subscribedTypes, type ProxyNode } from '../control-plane/proxy-node.js';
 
 /** What the agent gives the watch: where a new intent goes, and where events go. */
 export interface IntentTarget {

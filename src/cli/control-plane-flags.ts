@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
-import { parseDurationFlag } from '../cli/shared.js';
-import type { ControlPlaneOptions } from './control-plane-options.js';
-import { validControlPlaneAddress } from './control-plane-options.js';
+import { parseDurationFlag } from './shared.js';
+import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
+import { validControlPlaneAddress } from '../control-plane/control-plane-options.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
