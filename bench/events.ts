@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { EventPipeline } from '../src/events/event-pipeline.js';
+import { EventPipeline } from '../src/pipeline/event-pipeline.js';
 import { createEvent } from '../src/events/event.js';
 import { Journal } from '../src/journal/journal.js';
 import type { SinkConfig } from '../src/sinks/sink-config.js';

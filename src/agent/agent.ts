@@ -5,7 +5,7 @@ import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import type { DriftEvent, EventInput } from '../events/event.js';
-import { EventPipeline } from '../events/event-pipeline.js';
+import { EventPipeline } from '../pipeline/event-pipeline.js';
 import { version } from '../common/version.js';
 import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import { apiReport } from '../proto/api-report.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Test } from 'tap';
-import { EventPipeline, type EventPipelineOptions } from '../../src/events/event-pipeline.js';
+import { EventPipeline, type EventPipelineOptions } from '../../src/pipeline/event-pipeline.js';
 import type { SinkConfig } from '../../src/sinks/sink-config.js';
 
 export interface TestPipeline {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
-import { EventPipeline } from '../../src/events/event-pipeline.js';
+import { EventPipeline } from '../../src/pipeline/event-pipeline.js';
 import { readSegment } from '../../src/journal/journal.js';
 import { buildSyslogMessage, frameOctetCounting, SyslogSink } from '../../src/sinks/syslog.js';
 import { SYSLOG_FACILITIES, type SyslogSinkConfig } from '../../src/sinks/sink-config.js';

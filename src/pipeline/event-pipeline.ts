@@ -12,7 +12,7 @@ import type { SinkConfig } from '../sinks/sink-config.js';
 import { SinkRunner } from '../sinks/sink-runner.js';
 import { SinkTelemetry } from '../sinks/sink-telemetry.js';
 import type { Sink } from '../sinks/sink.js';
-import { proxyIdentityFromEnv, type DriftEvent, type EventInput, type ProxyIdentity } from './event.js';
+import { proxyIdentityFromEnv, type DriftEvent, type EventInput, type ProxyIdentity } from '../events/event.js';
 
 export interface EventPipelineOptions {
   readonly dataDir: string;
