@@ -1,9 +1,10 @@
 import { compare, type CompareOptions } from '../compare/compare.js';
 import type { DriftReport } from '../compare/drift.js';
 import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
-import { DriftError, ErrorCodes } from '../errors.js';
+import { DriftError, ErrorCodes, isDriftError } from '../errors.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
+import type { LiveState } from '../envoy-admin/live-state.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { palette } from '../report/colour.js';
 import { renderJunit } from '../report/junit-report.js';
@@ -54,4 +55,12 @@ export function compareOptions(services: string[] | undefined, warmingGraceMs: n
   return { ...(services && services.length > 0 ? { services } : {}), warmingGraceSeconds: warmingGraceMs / 1000 };
 }
 
-export { compare };
+/** compare(), with an unknown service worded as the `--service` flag that named it. */
+export function compareFromFlags(declared: DeclaredSnapshot, live: LiveState, options: CompareOptions): DriftReport {
+  try {
+    return compare(declared, live, options);
+  } catch (error) {
+    if (isDriftError(error) && error.code === ErrorCodes.SERVICE_UNKNOWN) throw new DriftError(ErrorCodes.USAGE, `--service ${error.message}`, { cause: error });
+    throw error;
+  }
+}

@@ -15,7 +15,7 @@ import { serviceOf } from './service-attribution.js';
 import { maxSeverity, type Severity } from '../common/severity-levels.js';
 
 export interface CompareOptions {
-  /** Only these services (`--service`); an unknown name is an error. */
+  /** Only these services; an unknown name is an error (SERVICE_UNKNOWN). */
   readonly services?: readonly string[];
   readonly now?: Date;
   /** A resource warming for longer than this is reported as stuck. */
@@ -54,7 +54,7 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
   const wanted = options.services && options.services.length > 0 ? new Set(options.services) : undefined;
   for (const name of wanted ?? []) {
     if (!knownServices.has(name)) {
-      throw new DriftError(ErrorCodes.USAGE, `--service ${name}: no such service in the declaration or on the proxy (known: ${[...knownServices].sort().join(', ')})`);
+      throw new DriftError(ErrorCodes.SERVICE_UNKNOWN, `${name}: no such service in the declaration or on the proxy (known: ${[...knownServices].sort().join(', ')})`);
     }
   }
   const declaredClusters = declared.set.coverage.has('cluster')

@@ -7,7 +7,7 @@ import { withApiReport } from '../../compare/drift.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
-import { adminClient, compare, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
+import { adminClient, compareFromFlags, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -78,7 +78,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
       const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
       const live = liveStateFromDump(fetched, envoyRegistry());
-      const report = withApiReport(compare(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
+      const report = withApiReport(compareFromFlags(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);
     } finally {
       await client.close();

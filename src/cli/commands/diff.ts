@@ -1,7 +1,7 @@
 import type { LiveState } from '../../envoy-admin/live-state.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { compare, compareOptions, loadDeclaredOrThrow, parseFormat, writeReport } from '../shared.js';
+import { compareFromFlags, compareOptions, loadDeclaredOrThrow, parseFormat, writeReport } from '../shared.js';
 
 export const diffCommand: Command = {
   name: 'diff',
@@ -23,7 +23,7 @@ Exit codes: 0 no difference, 1 differences, 2 error.
     const before = await loadDeclaredOrThrow(beforePath, io);
     const after = await loadDeclaredOrThrow(afterPath, io);
     const live: LiveState = { proxy: { admin: afterPath }, set: after.set, notCompared: [] };
-    const report = compare(before, live, compareOptions(values['service'] as string[] | undefined, 0));
+    const report = compareFromFlags(before, live, compareOptions(values['service'] as string[] | undefined, 0));
     return writeReport(report, format, io);
   },
 };
