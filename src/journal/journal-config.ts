@@ -42,11 +42,11 @@ export function parseJournalConfig(value: unknown, source = 'journal'): JournalC
   if (!validate(value)) {
     const error = validate.errors?.[0];
     const extra = error?.keyword === 'additionalProperties' ? `unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"` : error?.message;
-    throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}${error?.instancePath.replace(/\//g, '.') ?? ''}: ${extra ?? 'is invalid'}`);
+    throw new DriftError(ErrorCodes.JOURNAL_CONFIG, `${source}${error?.instancePath.replace(/\//g, '.') ?? ''}: ${extra ?? 'is invalid'}`);
   }
   const config = value as JournalConfig;
   if (config.segmentBytes !== undefined && config.maxBytes !== undefined && config.maxBytes < config.segmentBytes * 2) {
-    throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.maxBytes: must hold at least two segments (${config.segmentBytes * 2} bytes)`);
+    throw new DriftError(ErrorCodes.JOURNAL_CONFIG, `${source}.maxBytes: must hold at least two segments (${config.segmentBytes * 2} bytes)`);
   }
   return Object.freeze(structuredClone(config));
 }

@@ -40,8 +40,8 @@ t.test('the schema documents every property', async (t) => {
 
 t.test('the journal block: strict, and the bound must hold two segments', async (t) => {
   t.same(parseJournalConfig({ segmentBytes: 1048576, maxBytes: 4194304, checkpoint: { every: 100, keyFile: '/k' } }).checkpoint, { every: 100, keyFile: '/k' });
-  t.throws(() => parseJournalConfig({ maxbytes: 1 }), { code: 'ED_SINK_CONFIG', message: /unknown key "maxbytes"/ });
-  t.throws(() => parseJournalConfig({ segmentBytes: 1048576, maxBytes: 1048576 }), { message: /at least two segments/ });
+  t.throws(() => parseJournalConfig({ maxbytes: 1 }), { code: 'ED_JOURNAL_CONFIG', message: /unknown key "maxbytes"/ });
+  t.throws(() => parseJournalConfig({ segmentBytes: 1048576, maxBytes: 1048576 }), { code: 'ED_JOURNAL_CONFIG', message: /at least two segments/ });
   t.same(parseJournalConfig({ checkpoint: { every: 10, intervalSeconds: 5 } }).checkpoint, { every: 10, intervalSeconds: 5 }, 'unsigned checkpoints need no key');
   t.throws(() => parseJournalConfig({ checkpoint: { every: 10, interval: 5 } }), { message: /unknown key "interval"/ });
 });
