@@ -9,7 +9,6 @@ export const REMEDIATION_MODES = ['observe', 'revert', 'approve'] as const;
 export type RemediationMode = (typeof REMEDIATION_MODES)[number];
 
 export const MANIFEST_API_VERSION = 'envoy-drift/v1';
-export const MANIFEST_FILE_NAMES = ['envoy-drift.yaml', 'envoy-drift.yml', 'envoy-drift.json'];
 
 /** Matches a resource key (`cluster/payments`). */
 export type ResourceMatcher = (key: string) => boolean;
