@@ -3,7 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Agent } from 'undici';
 import { formatObject, type FormatName } from '../formats/format.js';
 import type { JournalRecord } from '../journal/record.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../common/sleep.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { createAgent, httpRequest, readCredential, type HttpResponse } from './http-client.js';
 import type { SplunkHecSinkConfig } from './sink-config.js';
