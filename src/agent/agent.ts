@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Drift, DriftReport } from '../compare/drift.js';
+import { backoffDelay } from '../common/backoff.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
@@ -373,9 +374,8 @@ export class Agent implements AgentView {
     const failures = Math.max(this.failures, this.checkFailures);
     if (failures === 0 && Date.now() < this.scanUntil) return Math.min(this.config.intervalMs, 250);
     if (failures === 0) return this.config.intervalMs;
-    // Jittered exponential backoff while the proxy does not answer, or its dump keeps failing.
-    const base = Math.min(this.config.maxBackoffMs, this.config.intervalMs * 2 ** Math.min(failures, 16));
-    return Math.round(base * (0.5 + Math.random() * 0.5));
+    // Backoff while the proxy does not answer, or its dump keeps failing.
+    return backoffDelay(failures, { initialMs: this.config.intervalMs, maxMs: this.config.maxBackoffMs });
   }
 
   private async step(): Promise<void> {

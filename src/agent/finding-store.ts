@@ -1,6 +1,7 @@
 import { randomUUID, createHash } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Drift } from '../compare/drift.js';
 import type { Severity } from '../common/severity-levels.js';
 import type { Attribution } from './stats-poller.js';
@@ -149,15 +150,11 @@ export class FindingStore {
 
   /** Written atomically: a crash leaves the old file or the new one, never half of one. */
   async save(): Promise<void> {
-    const target = join(this.dataDir, STATE_FILE);
-    const temporary = `${target}.tmp-${process.pid}`;
     this.dirty = false;
     try {
-      await writeFile(temporary, JSON.stringify({ version: 1, findings: this.findings() }));
-      await rename(temporary, target);
+      await writeFileAtomic(join(this.dataDir, STATE_FILE), JSON.stringify({ version: 1, findings: this.findings() }));
     } catch (error) {
       this.dirty = true;
-      await unlink(temporary).catch(() => undefined);
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { REDACTED } from '../common/redacted.js';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { typeNameFromUrl } from '../proto/envoy-registry.js';
@@ -29,7 +30,6 @@ import {
  * A field or type the registry does not know is kept as sorted JSON, never
  * dropped, and counted.
  */
-export const REDACTED = '[redacted]';
 const REDACTED_BYTES = Buffer.from(REDACTED).toString('base64');
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { request } from 'undici';
+import { transportFailure } from '../common/http-failure.js';
 import type { DriftReport } from '../compare/drift.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 
@@ -43,8 +44,8 @@ export async function checkThroughAgent(replica: string, bearer: string, timeout
   try {
     response = await request(`${replica}/v1/check`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const failure = error as { code?: string; cause?: { code?: string }; name?: string };
-    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${replica}: unreachable (${failure.code ?? failure.cause?.code ?? failure.name ?? 'connection failed'})`, { cause: error });
+    const failure = transportFailure(error);
+    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${replica}: ${failure.kind === 'unreachable' ? `unreachable (${failure.reason})` : `no answer within ${timeoutMs} ms`}`, { cause: error });
   }
   const text = await response.body.text();
   if (response.statusCode === 401 || response.statusCode === 403) throw new DriftError(ErrorCodes.AGENT_UNAUTHORIZED, `agent ${replica}: HTTP ${response.statusCode}, the token was refused (--token-file)`);

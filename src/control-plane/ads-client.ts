@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { isPlainObject } from '../canonical/canonical-json.js';
+import { backoffDelay } from '../common/backoff.js';
 import { version } from '../common/version.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
@@ -129,8 +130,7 @@ export class IntentSubscription {
 
   private reconnectLater(): void {
     if (this.closed) return;
-    const ceiling = this.options.maxBackoffMs ?? 30_000;
-    const delay = Math.min(ceiling, 500 * 2 ** Math.min(this.failures - 1, 10)) * (0.5 + Math.random() * 0.5);
+    const delay = backoffDelay(this.failures - 1, { initialMs: 500, maxMs: this.options.maxBackoffMs ?? 30_000 });
     this.timer = setTimeout(() => this.start(), delay);
     this.timer.unref();
   }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { transportFailure } from '../common/http-failure.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { AdminAddress } from './admin-address.js';
 
@@ -158,12 +159,8 @@ export class AdminClient {
   }
 
   private transportError(path: string, error: unknown): DriftError {
-    const code = (error as { code?: string; name?: string })?.code ?? '';
-    const name = (error as { name?: string })?.name ?? '';
-    if (name === 'TimeoutError' || name === 'AbortError' || code.includes('TIMEOUT')) {
-      return new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: no answer within ${this.timeoutMs} ms`, { cause: error });
-    }
-    const reason = (error as { cause?: { code?: string } })?.cause?.code ?? code ?? 'connection failed';
-    return new DriftError(ErrorCodes.ADMIN_UNREACHABLE, `${this.where(path)}: unreachable (${reason || (error as Error).message})`, { cause: error });
+    const failure = transportFailure(error);
+    if (failure.kind !== 'unreachable') return new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: no answer within ${this.timeoutMs} ms`, { cause: error });
+    return new DriftError(ErrorCodes.ADMIN_UNREACHABLE, `${this.where(path)}: unreachable (${failure.reason})`, { cause: error });
   }
 }

@@ -1,6 +1,8 @@
+import { REDACTED } from '../common/redacted.js';
 import type { FieldChange } from './field-change.js';
 
-export const REDACTED = '"[REDACTED]"';
+/** A whole value redacted, as a change's sides are written: JSON text. */
+const REDACTED_JSON = JSON.stringify(REDACTED);
 
 /**
  * Field names whose values never leave the node: TLS keys, passwords, tokens,
@@ -15,7 +17,7 @@ export function isSecretPath(path: string): boolean {
 function redactValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, SECRET_KEY.test(key) ? '[REDACTED]' : redactValue(child)]));
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, SECRET_KEY.test(key) ? REDACTED : redactValue(child)]));
   }
   return value;
 }
@@ -23,7 +25,7 @@ function redactValue(value: unknown): unknown {
 /** Redacts one side of a change: the whole value on a secret path, secret keys inside an object otherwise. */
 function redactSide(path: string, text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (isSecretPath(path)) return REDACTED;
+  if (isSecretPath(path)) return REDACTED_JSON;
   try {
     return JSON.stringify(redactValue(JSON.parse(text)));
   } catch {

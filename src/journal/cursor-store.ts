@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 /**
  * One file per sink under <data-dir>/cursors holding the sequence number of
- * the last record that sink has delivered. Written by rename, so a crash
+ * the last record that sink has delivered. Written atomically, so a crash
  * leaves the old or the new value; an old value only means a re-delivery.
  */
 export class CursorStore {
@@ -32,10 +32,7 @@ export class CursorStore {
   }
 
   async save(sink: string, seq: number): Promise<void> {
-    const path = this.#path(sink);
-    const temporary = `${path}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ seq })}\n`);
-    await rename(temporary, path);
+    await writeFileAtomic(this.#path(sink), `${JSON.stringify({ seq })}\n`);
     this.#values.set(sink, seq);
   }
 

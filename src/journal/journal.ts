@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { createEvent, type DriftEvent, type EventInput, type ProxyIdentity } from '../events/event.js';
 import { signCheckpoint } from './checkpoint.js';
@@ -453,12 +454,7 @@ export function readAnchor(dir: string): Anchor | undefined {
 }
 
 function writeAnchor(dir: string, anchor: Anchor): void {
-  const path = join(dir, ANCHOR_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(anchor)}\n`);
-  const fd = openSync(`${path}.tmp`, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(join(dir, ANCHOR_FILE), `${JSON.stringify(anchor)}\n`);
 }
 
 function syncDir(dir: string): void {

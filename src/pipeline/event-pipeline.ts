@@ -6,7 +6,7 @@ import { CursorStore } from '../journal/cursor-store.js';
 import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_INTERVAL_SECONDS, type JournalConfig } from '../journal/journal-config.js';
 import { Journal, type CheckpointHead } from '../journal/journal.js';
 import { watchCheckpoints } from '../journal/checkpoint-metrics.js';
-import type { BackoffOptions } from '../sinks/backoff.js';
+import type { BackoffOptions } from '../common/backoff.js';
 import { createSink } from '../sinks/create-sink.js';
 import type { SinkConfig } from '../sinks/sink-config.js';
 import { SinkRunner } from '../sinks/sink-runner.js';

@@ -1,4 +1,5 @@
 import AjvModule from 'ajv';
+import { webhookUrlProblem } from '../common/webhook-url.js';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { parseCron } from './change-window.js';
 
@@ -126,6 +127,8 @@ export function parseRemediationConfig(value: unknown, source: string): Result<R
   if (mechanism === 'webhook' && !raw.webhook) {
     return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}/webhook: required when mechanism is webhook`));
   }
+  const insecure = raw.webhook && webhookUrlProblem(raw.webhook.url);
+  if (insecure) return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}/webhook/url: ${insecure}`));
   return ok(
     Object.freeze({
       mechanism,

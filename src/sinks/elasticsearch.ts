@@ -4,7 +4,7 @@ import type { JournalRecord } from '../journal/record.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { createAgent, httpRequest, readCredential } from './http-client.js';
 import type { ElasticsearchSinkConfig } from './sink-config.js';
-import { ErrorCodes, retryAfterMs, SinkError } from './sink-error.js';
+import { ErrorCodes, SinkError, statusError } from './sink-error.js';
 import type { SendOutcome, Sink } from './sink.js';
 
 /** The `_bulk` body: a `create` action with `_id` = event id, then the document, each line ending in a newline. */
@@ -20,8 +20,9 @@ interface BulkItem {
 /**
  * Elasticsearch / OpenSearch `_bulk`. `create` with the event id as `_id`
  * makes a re-sent batch harmless: 201 and 409 both mean the document is
- * there. Items answered 429 or 5xx are retried (the whole batch, which is
- * idempotent); any other 4xx item goes to the dead-letter file.
+ * there. An answer of 408, 429 or 5xx, or items answered 429 or 5xx, are
+ * retried (the whole batch, which is idempotent); any other 4xx item goes to
+ * the dead-letter file.
  */
 export class ElasticsearchSink implements Sink {
   readonly type = 'elasticsearch';
@@ -60,10 +61,7 @@ export class ElasticsearchSink implements Sink {
       signal,
     });
     const summary = `${this.#url}: HTTP ${response.status}: ${response.body.slice(0, 200)}`;
-    if (response.status === 429 || response.status >= 500) {
-      throw new SinkError(ErrorCodes.SINK_RETRYABLE_STATUS, summary, { retryable: true, retryAfterMs: retryAfterMs(response.headers['retry-after']) });
-    }
-    if (response.status !== 200) throw new SinkError(ErrorCodes.SINK_MISCONFIGURED, summary, { retryable: false });
+    if (response.status !== 200) throw statusError(summary, response);
     let items: BulkItem[];
     try {
       const parsed = JSON.parse(response.body) as { items?: Array<Record<string, BulkItem>> };

@@ -1,3 +1,4 @@
+import { statusFailure, transportFailure } from '../common/http-failure.js';
 import { DriftError, ErrorCodes, type ErrorCode } from '../errors.js';
 
 /**
@@ -25,22 +26,14 @@ export function isSinkError(value: unknown): value is SinkError {
 
 /** Network failures (refused, reset, timed out) are retryable. */
 export function unreachable(address: string, error: unknown): SinkError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const timeout = /TIMEOUT|ETIMEDOUT/.test(code);
-  return new SinkError(timeout ? ErrorCodes.SINK_TIMEOUT : ErrorCodes.SINK_UNREACHABLE, `${address}: ${(error as Error)?.message ?? String(error)}`, {
-    retryable: true,
-    cause: error,
-  });
+  const failure = transportFailure(error);
+  return new SinkError(failure.kind === 'timeout' ? ErrorCodes.SINK_TIMEOUT : ErrorCodes.SINK_UNREACHABLE, `${address}: ${failure.message}`, { retryable: true, cause: error });
 }
 
-/** Retry-After in seconds or as an HTTP date, in milliseconds. */
-export function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+/** An HTTP answer that is not a success: 408, 429 and 5xx are retried (not before Retry-After), any other raises the alarm. */
+export function statusError(message: string, response: { readonly status: number; readonly headers: Record<string, string | string[] | undefined> }): SinkError {
+  const { retryable, retryAfterMs } = statusFailure(response.status, response.headers);
+  return new SinkError(retryable ? ErrorCodes.SINK_RETRYABLE_STATUS : ErrorCodes.SINK_MISCONFIGURED, message, { retryable, retryAfterMs });
 }
 
 export { ErrorCodes };

@@ -3,7 +3,8 @@ import type { CursorStore } from '../journal/cursor-store.js';
 import type { Journal } from '../journal/journal.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import type { JournalRecord } from '../journal/record.js';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../common/backoff.js';
+import { sleep } from '../common/sleep.js';
 import type { Sink } from './sink.js';
 import { isSinkError, SinkError, ErrorCodes } from './sink-error.js';
 import type { SinkTelemetry } from './sink-telemetry.js';
@@ -18,6 +19,8 @@ export interface SinkRunnerOptions {
   /** Delay before retrying after a configuration error (the alarm is raised meanwhile). */
   readonly alarmDelayMs?: number;
 }
+
+const DEFAULT_SINK_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 60_000 };
 
 /**
  * Delivers the journal to one sink: reads from the sink's own cursor, sends
@@ -123,7 +126,7 @@ export class SinkRunner {
   /** Sends one batch until it is delivered (true) or the runner stops (false). */
   async #deliver(batch: readonly JournalRecord[], signal: AbortSignal): Promise<boolean> {
     const { sink, telemetry } = this.#options;
-    const backoff = this.#options.backoff ?? DEFAULT_BACKOFF;
+    const backoff = this.#options.backoff ?? DEFAULT_SINK_BACKOFF;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const outcome = await sink.send(batch, signal);

@@ -3,11 +3,12 @@ import { hostname as osHostname } from 'node:os';
 import type { Agent } from 'undici';
 import { formatObject, type FormatName } from '../formats/format.js';
 import type { JournalRecord } from '../journal/record.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../common/sleep.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { createAgent, httpRequest, readCredential, type HttpResponse } from './http-client.js';
 import type { SplunkHecSinkConfig } from './sink-config.js';
-import { ErrorCodes, retryAfterMs, SinkError } from './sink-error.js';
+import { isRetryableStatus, retryAfterMs } from '../common/http-failure.js';
+import { ErrorCodes, SinkError } from './sink-error.js';
 import { DELIVERED, type SendOutcome, type Sink } from './sink.js';
 
 export interface HecEnvelopeOptions {
@@ -39,10 +40,12 @@ export function buildHecPayload(records: readonly JournalRecord[], options: HecE
  * and 18-20 are the server's trouble and are retried; 1-4 (token), 7
  * (index), 11 (channel), 16 are configuration problems and raise the alarm;
  * 6, 12, 13, 15 with an `invalid-event-number` name one malformed event,
- * which goes to the dead-letter file while the rest is sent again.
+ * which goes to the dead-letter file while the rest is sent again; 14 says
+ * acknowledgement is off for the token.
  */
 const RETRYABLE_CODES = new Set([8, 9, 18, 19, 20]);
 const MALFORMED_EVENT_CODES = new Set([6, 12, 13, 15]);
+const ACK_DISABLED_CODE = 14;
 
 /** A 400 for one malformed event, with the `invalid-event-number` HEC reports. */
 function invalidEvent(response: HttpResponse, count: number): { index: number; status: number; code: number; text: string } | undefined {
@@ -56,7 +59,8 @@ function invalidEvent(response: HttpResponse, count: number): { index: number; s
   }
 }
 
-function classify(response: HttpResponse, address: string): SinkError {
+/** The error for a HEC answer other than 200: HEC's own code decides, else the HTTP status. */
+export function classifyHecAnswer(response: HttpResponse, address: string): SinkError {
   let code: number | undefined;
   let text = response.body.slice(0, 200);
   try {
@@ -67,8 +71,9 @@ function classify(response: HttpResponse, address: string): SinkError {
     // not a HEC answer (a proxy in between); the HTTP status decides
   }
   const message = `${address}: HTTP ${response.status}${code === undefined ? '' : ` code ${code}`}: ${text}`;
-  const retryable = (code !== undefined && RETRYABLE_CODES.has(code)) || response.status >= 500 || response.status === 429 || response.status === 408;
+  const retryable = (code !== undefined && RETRYABLE_CODES.has(code)) || isRetryableStatus(response.status);
   if (retryable) return new SinkError(ErrorCodes.SINK_RETRYABLE_STATUS, message, { retryable: true, retryAfterMs: retryAfterMs(response.headers['retry-after']) });
+  if (code === ACK_DISABLED_CODE) return new SinkError(ErrorCodes.SINK_ACK_DISABLED, message, { retryable: false });
   if ([5, 6, 12, 13, 15].includes(code ?? -1)) return new SinkError(ErrorCodes.SINK_BAD_RESPONSE, message, { retryable: false });
   return new SinkError(ErrorCodes.SINK_MISCONFIGURED, message, { retryable: false });
 }
@@ -136,7 +141,7 @@ export class SplunkHecSink implements Sink {
     if (response.status !== 200) {
       const invalid = invalidEvent(response, records.length);
       if (invalid) return invalid;
-      throw classify(response, url);
+      throw classifyHecAnswer(response, url);
     }
     let answer: { code?: number; ackId?: number };
     try {
@@ -155,9 +160,9 @@ export class SplunkHecSink implements Sink {
     while (!signal.aborted) {
       const response = await httpRequest(this.#agent, url, { method: 'POST', headers, body: JSON.stringify({ acks: [ackId] }), signal });
       if (response.status !== 200) {
-        const error = classify(response, url);
-        // code 14: acknowledgement is off for this token after all; the 200 on the event request stands
-        if (/code 14\b/.test(error.message)) return;
+        const error = classifyHecAnswer(response, url);
+        // Acknowledgement is off for this token after all: the 200 on the event request stands.
+        if (error.code === ErrorCodes.SINK_ACK_DISABLED) return;
         throw error;
       }
       const acks = (JSON.parse(response.body) as { acks?: Record<string, boolean> }).acks ?? {};

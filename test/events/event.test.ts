@@ -33,8 +33,8 @@ t.test('secrets are redacted on secret paths and inside values', async (t) => {
     { path: '/connect_timeout', declared: '"1s"' },
   ]);
   t.same(changes, [
-    { path: '/common_tls_context/tls_certificates/0/private_key/inline_string', declared: '"[REDACTED]"', live: '"[REDACTED]"' },
-    { path: '/typed_config', live: '{"name":"jwt","config":{"api_key":"[REDACTED]","keep":1}}' },
+    { path: '/common_tls_context/tls_certificates/0/private_key/inline_string', declared: '"[redacted]"', live: '"[redacted]"' },
+    { path: '/typed_config', live: '{"name":"jwt","config":{"api_key":"[redacted]","keep":1}}' },
     { path: '/connect_timeout', declared: '"1s"' },
   ]);
   const event = createEvent({ type: 'drift.detected', severity: 'high', message: 'x', changes: [{ path: '/password', live: '"hunter2"' }] });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
+import { parseRemediationConfig } from '../../src/remediation/remediation-config.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*
@@ -60,8 +61,10 @@ t.test('the owner is asked, signs match, and the next check verifies', async (t)
   await h.remediator.handle(await h.check());
   t.equal(calls.length, 1, 'one call');
   const call = calls[0]!;
-  const expected = `sha256=${createHmac('sha256', 's3cret').update(call.body).digest('hex')}`;
-  t.equal(call.headers['x-envoy-drift-signature'], expected, 'HMAC-SHA256 of the body with the secret file (trailing newline trimmed)');
+  const timestamp = String(call.headers['x-envoy-drift-timestamp']);
+  t.ok(Math.abs(Number(timestamp) - Date.now() / 1000) < 60, 'the time of sending, in unix seconds');
+  const expected = `sha256=${createHmac('sha256', 's3cret').update(`${timestamp}.${call.body}`).digest('hex')}`;
+  t.equal(call.headers['x-envoy-drift-signature'], expected, 'signed as the webhook sink signs: HMAC-SHA256 of "<timestamp>.<body>" with the secret file (trailing newline trimmed)');
   const body = JSON.parse(call.body) as Record<string, unknown>;
   t.match(body, { type: 'envoy-drift.remediation.request', service: '_proxy', findings: [{ key: 'runtime/rogue.key', kind: 'added' }] });
   t.equal(body['remediationId'], h.events[0]!.proposalId);
@@ -79,6 +82,7 @@ t.test('an owner that answers but does not re-apply: verification fails', async 
   t.teardown(() => h.close());
   await h.remediator.handle(await h.check());
   t.equal(calls[0]!.headers['x-envoy-drift-signature'], undefined, 'no signature without a secret');
+  t.equal(calls[0]!.headers['x-envoy-drift-timestamp'], undefined);
   h.remediator.verify(await h.check());
   t.same(h.types(), ['remediation.applied', 'remediation.failed']);
   t.match(h.events[1]!.detail, /still drifted after the revert: runtime\/rogue\.key/);
@@ -107,4 +111,11 @@ t.test('an owner that cannot be reached: failed, naming the address', async (t) 
   t.same(h.types(), ['remediation.failed']);
   t.match(h.events[0]!.detail, deadUrl);
   await adminPost(envoy.admin, '/runtime_modify?rogue.key');
+});
+
+t.test('plain http only to loopback: another host is refused when the config is read', async (t) => {
+  const refused = parseRemediationConfig({ mechanism: 'webhook', webhook: { url: 'http://ci.example.com/hooks/reapply' } }, 'agent.yaml');
+  t.match(refused, { ok: false, error: { code: 'ED_REMEDIATION_CONFIG', message: 'agent.yaml: /remediationPolicy/webhook/url: http://ci.example.com/hooks/reapply: webhooks must use https (plain http only to loopback)' } });
+  t.ok(parseRemediationConfig({ webhook: { url } }, 'agent.yaml').ok, 'loopback over http');
+  t.ok(parseRemediationConfig({ webhook: { url: 'https://ci.example.com/hooks/reapply' } }, 'agent.yaml').ok);
 });

@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { v7 as uuidv7 } from 'uuid';
 import { toEcs } from '../../src/formats/ecs.js';
-import { buildBulkPayload } from '../../src/sinks/elasticsearch.js';
+import { buildBulkPayload, ElasticsearchSink } from '../../src/sinks/elasticsearch.js';
 import { BulkServer } from '../helpers/bulk-server.js';
 import { startPipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
@@ -63,4 +65,19 @@ t.test('a wrong API key raises the alarm and keeps the records', async (t) => {
   await waitFor(async () => (await run.metric('envoydrift_sink_alarm', { sink: 'es' })) === 1, 'the alarm');
   t.equal(server.requests, 1);
   t.equal(await run.metric('envoydrift_sink_lag_records', { sink: 'es' }), 1, 'the record waits');
+});
+
+t.test('a 408 from a proxy in front is retried like a 503, not taken for a configuration error', async (t) => {
+  const statuses = [408, 503];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(statuses.shift() ?? 500, { 'retry-after': '2' }).end('busy'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const sink = new ElasticsearchSink({ name: 'es', type: 'elasticsearch', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, index: 'envoy-drift' }, work);
+  t.teardown(() => sink.close());
+  for (const status of [408, 503]) {
+    await t.rejects(sink.send(makeRecords([driftInput(1)]), new AbortController().signal), { code: 'ED_SINK_RETRYABLE_STATUS', retryable: true, retryAfterMs: 2000, message: new RegExp(`HTTP ${status}`) });
+  }
 });

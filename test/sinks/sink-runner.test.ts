@@ -6,7 +6,6 @@ import t from 'tap';
 import { CursorStore } from '../../src/journal/cursor-store.js';
 import { Journal } from '../../src/journal/journal.js';
 import type { JournalRecord } from '../../src/journal/record.js';
-import { backoffDelay } from '../../src/sinks/backoff.js';
 import { SinkError } from '../../src/sinks/sink-error.js';
 import { SinkRunner } from '../../src/sinks/sink-runner.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
@@ -33,12 +32,6 @@ class ScriptedSink implements Sink {
     this.closed++;
   }
 }
-
-t.test('backoff is exponential, jittered within [ceiling/2, ceiling] and capped', async (t) => {
-  const options = { initialMs: 100, maxMs: 1000 };
-  t.same([0, 1, 2, 3, 10].map((n) => backoffDelay(n, options, () => 1)), [100, 200, 400, 800, 1000]);
-  t.same([0, 1, 10].map((n) => backoffDelay(n, options, () => 0)), [50, 100, 500]);
-});
 
 t.test('a dead sink never holds back the others, and catches up from its cursor once it is back', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-runner-'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { v7 as uuidv7 } from 'uuid';
 import { toOcsf } from '../../src/formats/ocsf.js';
-import { buildHecPayload } from '../../src/sinks/splunk-hec.js';
+import { buildHecPayload, classifyHecAnswer } from '../../src/sinks/splunk-hec.js';
 import { startPipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
@@ -118,4 +118,14 @@ t.test('an index the token may not write to is a configuration error, not a retr
   t.match(test.logs.find((l) => l.error_code === 'ED_SINK_MISCONFIGURED'), { msg: /code 7: Incorrect index/ });
   t.equal(server.eventRequests, 1);
   t.equal(test.pipeline.runners[0]?.cursor, 0, 'the event stays undelivered, not dropped');
+});
+
+t.test('HEC answers are told apart by their code, never by the words in the body', async (t) => {
+  const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => classifyHecAnswer({ status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) }, 'https://hec.example/services/collector/ack');
+  t.match(answer(400, { text: 'ACK is disabled', code: 14 }), { code: 'ED_SINK_ACK_DISABLED', retryable: false });
+  // A proxy in front whose page happens to say "code 14" is a bad gateway, retried: not "acknowledgement is off".
+  t.match(answer(502, '<html>upstream error code 14</html>'), { code: 'ED_SINK_RETRYABLE_STATUS', retryable: true });
+  t.match(answer(503, { text: 'Server is busy', code: 9 }, { 'retry-after': '3' }), { code: 'ED_SINK_RETRYABLE_STATUS', retryable: true, retryAfterMs: 3000 });
+  t.match(answer(403, { text: 'Invalid token', code: 4 }), { code: 'ED_SINK_MISCONFIGURED', retryable: false });
+  t.match(answer(400, { text: 'Invalid data format', code: 6 }), { code: 'ED_SINK_BAD_RESPONSE', retryable: false });
 });

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { Agent } from '../../agent/agent.js';
 import { AGENT_FLAGS, loadAgentConfig } from '../../agent/agent-config.js';
+import { REDACTED } from '../../common/redacted.js';
 import { ExitCode, parseCommandArgs, type Command } from '../command.js';
 
 export const agentCommand: Command = {
@@ -61,7 +62,7 @@ SIGTERM or SIGINT finish the current step and exit 0.
         level: config.logLevel,
         base: { service: 'envoy-drift' },
         // Secrets never reach the logs: tokens, and any declared or live value of a change.
-        redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+        redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: REDACTED },
       },
       pino.destination(2),
     );

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serviceOf } from '../../compare/service-attribution.js';
@@ -45,7 +45,7 @@ hashes alone.
     if (values['write-lock']) {
       const folder = (await stat(path)).isDirectory() ? path : dirname(path);
       const target = join(folder, LOCK_FILE_NAME);
-      await writeFile(target, `${JSON.stringify(lock, null, 2)}\n`);
+      await writeFileAtomic(target, `${JSON.stringify(lock, null, 2)}\n`);
       io.stderr.write(`wrote ${target}\n`);
     }
     return ExitCode.IN_SYNC;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
+import { transportFailure } from '../../common/http-failure.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import type { Proposal } from '../../remediation/proposals.js';
 import { ExitCode, parseCommandArgs, requireOption, type CliIo, type Command } from '../command.js';
@@ -39,9 +40,9 @@ async function callAgent(agent: string, method: 'GET' | 'POST', path: string, be
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    const failure = error as { code?: string; cause?: { code?: string }; message?: string };
-    const reason = failure.code ?? failure.cause?.code ?? failure.message ?? 'connection failed';
-    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: unreachable (${reason})`, { cause: error });
+    const failure = transportFailure(error);
+    const reason = failure.kind === 'unreachable' ? `unreachable (${failure.reason})` : `no answer within ${TIMEOUT_MS} ms`;
+    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: ${reason}`, { cause: error });
   }
   const text = await response.body.text();
   switch (response.statusCode) {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname, isAbsolute } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { TYPE_URL_PREFIX } from '../../canonical/canonicalize.js';
 import { isPlainObject } from '../../canonical/canonical-json.js';
 import type { Drift } from '../../compare/drift.js';
@@ -91,7 +91,7 @@ export class FilesystemXdsMechanism implements Mechanism {
         const version = nextVersion(isPlainObject(previous) ? previous['version_info'] : undefined, this.now());
         const document = { version_info: version, resources: declaredXdsResources(target.declared, type) };
         const json = extname(file).toLowerCase() === '.json';
-        await writeAtomically(file, json ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
+        await writeFileAtomic(file, json ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
         done.push(`wrote ${document.resources.length} declared ${type}(s) to ${file} (version ${version})`);
       } catch (error) {
         const cause = asDriftError(error);
@@ -102,16 +102,4 @@ export class FilesystemXdsMechanism implements Mechanism {
   }
 
   async close(): Promise<void> {}
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  // Same folder, so the rename is atomic (one file system).
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID().slice(0, 8)}.tmp`);
-  try {
-    await writeFile(temporary, content, { mode: 0o644 });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }

@@ -1,12 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
+import { transportFailure } from '../../common/http-failure.js';
+import { signatureHeaders } from '../../common/webhook-signature.js';
 import { resourceSetRoot } from '../../resources/resource-set.js';
 import { asDriftError, DriftError, ErrorCodes, fail, ok, type Result } from '../../errors.js';
 import type { RemediationConfig } from '../remediation-config.js';
 import { findingKey, type Mechanism, type RevertTarget } from './mechanism.js';
-
-export const SIGNATURE_HEADER = 'x-envoy-drift-signature';
 
 /**
  * What the owner of the config is sent: which service and findings to
@@ -24,14 +23,11 @@ export function webhookPayload(target: RevertTarget, now: Date): Record<string, 
   };
 }
 
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 /**
  * Control-plane managed config: the agent cannot write it, so it asks the
  * owner (a CI/CD pipeline, a GitOps sync API) to re-apply, and the next
- * check verifies. Any 2xx answer is taken as "re-applying".
+ * check verifies. Any 2xx answer is taken as "re-applying". Signed as the
+ * webhook sink signs (src/common/webhook-signature.ts) when a secret is set.
  */
 export class WebhookMechanism implements Mechanism {
   readonly name = 'webhook' as const;
@@ -51,10 +47,15 @@ export class WebhookMechanism implements Mechanism {
 
   async apply(target: RevertTarget): Promise<Result<string>> {
     const body = JSON.stringify(webhookPayload(target, this.now()));
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'envoy-drift' };
+    let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'envoy-drift' };
     try {
       // Read on every call, so a rotated secret is picked up without a restart.
-      if (this.config.secretFile) headers[SIGNATURE_HEADER] = signature((await readFile(this.config.secretFile, 'utf8')).trim(), body);
+      if (this.config.secretFile) headers = { ...headers, ...signatureHeaders((await readFile(this.config.secretFile, 'utf8')).trim(), body, this.now().getTime()) };
+    } catch (error) {
+      const cause = asDriftError(error);
+      return fail(new DriftError(ErrorCodes.WEBHOOK_FAILED, `webhook ${this.config.url}: cannot read the secret (${cause.message})`, { cause }));
+    }
+    try {
       const response = await request(this.config.url, {
         method: 'POST',
         headers,
@@ -69,9 +70,9 @@ export class WebhookMechanism implements Mechanism {
       }
       return ok(`${this.config.url} answered ${response.statusCode}`);
     } catch (error) {
-      const cause = asDriftError(error);
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : cause.message;
-      return fail(new DriftError(ErrorCodes.WEBHOOK_FAILED, `webhook ${this.config.url}: ${reason}`, { cause }));
+      const failure = transportFailure(error);
+      const reason = failure.kind === 'unreachable' ? `unreachable (${failure.reason})` : `no answer within ${this.config.timeoutMs} ms`;
+      return fail(new DriftError(ErrorCodes.WEBHOOK_FAILED, `webhook ${this.config.url}: ${reason}`, { cause: asDriftError(error) }));
     }
   }
 
