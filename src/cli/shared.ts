@@ -21,15 +21,6 @@ export function parseFormat(command: string, value: string | undefined): Format 
   return format as Format;
 }
 
-/** `10s`, `500ms`, `2m` or a bare number of seconds, in milliseconds. */
-export function parseDurationFlag(flag: string, value: string | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new DriftError(ErrorCodes.USAGE, `${flag}: "${value}" is not a duration (use 500ms, 10s, 2m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Number(match[1]) * unit;
-}
-
 export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>): Promise<DeclaredSnapshot> {
   const result = await loadDeclared(path, envoyRegistry());
   if (!result.ok) throw result.error;
