@@ -7,7 +7,7 @@ import { journalSchema, parseJournalConfig, type JournalConfig } from '../journa
 import { parseSinksConfig, sinksSchema, type SinkConfig } from '../sinks/sink-config.js';
 import { REMEDIATION_MODES, type RemediationMode } from '../declared/manifest.js';
 import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
-import { validControlPlaneAddress } from '../control-plane/control-plane-options.js';
+import { controlPlaneAddressSchema } from '../control-plane/control-plane-options.js';
 import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig } from '../remediation/remediation-config.js';
 
 /**
@@ -58,7 +58,7 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
   dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
   adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$', [INVALID_MESSAGE]: 'must be a percentage such as 2%' } },
-  controlPlane: { flag: 'control-plane', schema: { type: 'string', minLength: 1 } },
+  controlPlane: { flag: 'control-plane', schema: controlPlaneAddressSchema },
   controlPlaneCa: { flag: 'control-plane-ca', schema: { type: 'string', minLength: 1 } },
   controlPlaneCert: { flag: 'control-plane-cert', schema: { type: 'string', minLength: 1 } },
   controlPlaneKey: { flag: 'control-plane-key', schema: { type: 'string', minLength: 1 } },
@@ -202,12 +202,11 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
 
 function controlPlaneOf(merged: Record<string, unknown>): { controlPlane?: ControlPlaneOptions } {
   if (merged['controlPlane'] === undefined) return {};
-  const address = validControlPlaneAddress('--control-plane', merged['controlPlane'] as string);
-  if (!address.ok) throw address.error;
   const text = (name: string) => merged[name] as string | undefined;
   return {
     controlPlane: Object.freeze({
-      address: address.value,
+      // Validated against controlPlaneAddressSchema, with its origin named.
+      address: merged['controlPlane'] as string,
       ...(text('controlPlaneCa') ? { caFile: text('controlPlaneCa')! } : {}),
       ...(text('controlPlaneCert') ? { certFile: text('controlPlaneCert')! } : {}),
       ...(text('controlPlaneKey') ? { keyFile: text('controlPlaneKey')! } : {}),
