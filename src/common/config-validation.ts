@@ -11,8 +11,8 @@ import { DriftError, type ErrorCode } from '../errors.js';
  *   <origin>: <JSON pointer>: <problem>[; <pointer>: <problem>]
  *
  * The origin is a file, `environment ENVOY_DRIFT_X` or `--flag`. An unknown
- * key is named by its own pointer. A value is never quoted: a token pasted
- * under the wrong key must not reach a terminal or a log.
+ * key is named by its own pointer. A schema problem never quotes the value:
+ * a token pasted under the wrong key must not reach a terminal or a log.
  */
 
 /** Where a value sits: its origin and the JSON pointer (RFC 6901) of the value inside it ('' for all of it). */

@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAgentConfig } from '../../src/agent/agent-config.js';
+import { agentConfigSchema, loadAgentConfig } from '../../src/agent/agent-config.js';
+import { manifestSchema } from '../../src/declared/manifest.js';
 import { agentRefuses } from '../helpers/agent.js';
 
 function dir(t: { teardown(fn: () => unknown): void }): string {
@@ -139,4 +140,19 @@ t.test('the agent refuses bad start-up input with exit 2 and one line', async (t
     t.match(stderr, message);
     t.equal(stderr.trim().split('\n').length, 1, 'one line');
   }
+});
+
+t.test('every object of the config schemas refuses unknown keys', async (t) => {
+  const open: string[] = [];
+  const visit = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) return node.forEach((child, i) => visit(child, `${path}/${i}`));
+    if (typeof node !== 'object' || node === null) return;
+    const schema = node as Record<string, unknown>;
+    // A discriminated union's own properties only name the tag; each branch is closed.
+    if (schema['type'] === 'object' && !('discriminator' in schema) && schema['additionalProperties'] !== false) open.push(path || '/');
+    for (const [key, child] of Object.entries(schema)) visit(child, `${path}/${key}`);
+  };
+  visit(agentConfigSchema, '#agent');
+  visit(manifestSchema, '#manifest');
+  t.same(open, []);
 });
