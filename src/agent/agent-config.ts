@@ -173,7 +173,7 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
   for (const required of ['admin', 'declared', 'dataDir'] as const) {
     if (merged[required] === undefined && !(required === 'declared' && merged['controlPlane'] !== undefined)) {
       const flag = SETTINGS[required].flag;
-      throw new DriftError(ErrorCodes.USAGE, `agent: --${flag} (or ${envName(flag)}, or "${required}" in --config) is required`);
+      throw new DriftError(ErrorCodes.USAGE, `--${flag} (or ${envName(flag)}, or "${required}" in --config) is required`);
     }
   }
   const origin = sources.file ?? 'agent config';

@@ -13,12 +13,13 @@ import { ExitCode, type CliIo } from './command.js';
 export const FORMATS = ['text', 'json', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function parseFormat(command: string, value: string | undefined): Format {
+/** The --format flag: one of `choices` (the report formats by default), `text` when unset. */
+export function parseFormat(command: string, value: string | undefined): Format;
+export function parseFormat<F extends string>(command: string, value: string | undefined, choices: readonly F[]): F;
+export function parseFormat(command: string, value: string | undefined, choices: readonly string[] = FORMATS): string {
   const format = value ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new DriftError(ErrorCodes.USAGE, `${command}: --format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-  }
-  return format as Format;
+  if (!choices.includes(format)) throw new DriftError(ErrorCodes.USAGE, `--format must be one of ${choices.join(', ')}, not "${format}" (see envoy-drift ${command} --help)`);
+  return format;
 }
 
 export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>): Promise<DeclaredSnapshot> {

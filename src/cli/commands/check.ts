@@ -97,7 +97,7 @@ async function agentToken(file: string | undefined, env: Readonly<Record<string,
       throw new DriftError(ErrorCodes.FILE_UNREADABLE, `--token-file ${file}: cannot read the token (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
   }
-  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "check --agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
+  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "--agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
   // A header cannot carry a line break; say so without echoing the token.
   if (/[\r\n]/.test(token.trim())) throw new DriftError(ErrorCodes.USAGE, `${file ?? 'ENVOY_DRIFT_AGENT_TOKEN'}: the token must be one line`);
   return token.trim();
