@@ -102,6 +102,9 @@ export const AGENT_FLAGS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
+/** Variables of the commands that talk to an agent (`check --agent`, `remediate`): a shell that sets them may start an agent too. */
+const OTHER_COMMANDS_VARIABLES = new Set(['ENVOY_DRIFT_AGENT_TOKEN']);
+
 export function envName(flag: string): string {
   return `ENVOY_DRIFT_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
@@ -156,7 +159,7 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
   const envValues: Record<string, string> = {};
   const known = new Map(Object.entries(SETTINGS).map(([name, s]) => [envName(s.flag), name]));
   for (const [key, value] of Object.entries(sources.env)) {
-    if (!key.startsWith('ENVOY_DRIFT_') || key.startsWith('ENVOY_DRIFT_TEST_') || value === undefined) continue;
+    if (!key.startsWith('ENVOY_DRIFT_') || key.startsWith('ENVOY_DRIFT_TEST_') || OTHER_COMMANDS_VARIABLES.has(key) || value === undefined) continue;
     const name = known.get(key);
     if (!name) throw configError(ErrorCodes.USAGE, { origin: `environment ${key}`, pointer: '', message: `unknown setting (known: ${[...known.keys()].join(', ')})` });
     envValues[name] = value;

@@ -22,6 +22,8 @@ t.test('flags win over the environment, which wins over the file, which wins ove
   });
   t.match(config, { admin: 'http://127.0.0.1:1', declared: '/flag', dataDir: '/data', intervalMs: 3000, timeoutMs: 2000, listen: '127.0.0.1:9902', remediation: 'observe', fullCheckIntervalMs: 300_000, sinks: [], adminBudget: 0.005, dryRun: false });
   t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_ADMIN_BUDGET: '0.5%', ENVOY_DRIFT_DRY_RUN: 'true' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { adminBudget: 0.005, dryRun: true });
+  // The token of `check --agent` and `remediate` is not an agent setting, and not an unknown one either.
+  t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_AGENT_TOKEN: 't' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { admin: 'a' });
 });
 
 t.test('every origin names itself in errors', async (t) => {
