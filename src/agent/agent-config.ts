@@ -56,7 +56,7 @@ const SETTINGS = {
   remediation: { flag: 'remediation', schema: { enum: [...REMEDIATION_MODES] } },
   tokenFile: { flag: 'token-file', schema: { type: 'string', minLength: 1 } },
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
-  dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
+  dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'], [INVALID_MESSAGE]: 'must be true or false (or 1 or 0)' } },
   adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$', [INVALID_MESSAGE]: 'must be a percentage such as 2%' } },
   controlPlane: { flag: 'control-plane', schema: controlPlaneAddressSchema },
   controlPlaneCa: { flag: 'control-plane-ca', schema: { type: 'string', minLength: 1 } },

@@ -37,6 +37,7 @@ t.test('every origin names itself in errors', async (t) => {
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_REMEDIATION: 'fix' }, flags: {} }), { message: 'environment ENVOY_DRIFT_REMEDIATION: must be one of observe, revert, approve' });
   await t.rejects(loadAgentConfig({ env: {}, flags: { interval: '1 s' } }), { message: '--interval: must be a duration with its unit, such as 500ms, 2s or 1m' });
   await t.rejects(loadAgentConfig({ env: {}, flags: { 'admin-budget': '2' } }), { message: '--admin-budget: must be a percentage such as 2%' });
+  await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_DRY_RUN: 'yes' }, flags: {} }), { message: 'environment ENVOY_DRIFT_DRY_RUN: must be true or false (or 1 or 0)' });
   await t.rejects(loadAgentConfig({ env: {}, flags: { admin: 'x', declared: 'y' } }), { message: /--data-dir \(or ENVOY_DRIFT_DATA_DIR, or "dataDir" in --config\) is required/ });
   writeFileSync(file, 'admin: x\nsinks:\n  - type: carrier-pigeon\n    name: p\n');
   await t.rejects(loadAgentConfig({ file, env: {}, flags: {} }), { code: 'ED_USAGE', message: `${file}: /sinks/0/type: must be one of syslog, splunk_hec, elasticsearch, webhook, stdout, file` });
