@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { configError, configValidator, INVALID_MESSAGE, requireValid, type ConfigProblem } from '../common/config-validation.js';
+import { durationSchema, parseDuration } from '../common/duration.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { journalSchema, parseJournalConfig, type JournalConfig } from '../journal/journal-config.js';
 import { parseSinksConfig, sinksSchema, type SinkConfig } from '../sinks/sink-config.js';
 import { REMEDIATION_MODES, type RemediationMode } from '../declared/manifest.js';
 import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
-import { validControlPlaneAddress } from '../control-plane/control-plane-options.js';
+import { controlPlaneAddressSchema } from '../control-plane/control-plane-options.js';
 import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig } from '../remediation/remediation-config.js';
 
 /**
@@ -40,31 +41,29 @@ export interface AgentConfig {
   readonly adminBudget: number;
 }
 
-const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h)$';
-
 /** Every scalar setting: its flag, environment variable and schema. */
 const SETTINGS = {
   admin: { flag: 'admin', schema: { type: 'string', minLength: 1 } },
   declared: { flag: 'declared', schema: { type: 'string', minLength: 1 } },
   listen: { flag: 'listen', schema: { type: 'string', minLength: 1 } },
   dataDir: { flag: 'data-dir', schema: { type: 'string', minLength: 1 } },
-  interval: { flag: 'interval', schema: { type: 'string', pattern: DURATION } },
-  fullCheckInterval: { flag: 'full-check-interval', schema: { type: 'string', pattern: DURATION } },
-  timeout: { flag: 'timeout', schema: { type: 'string', pattern: DURATION } },
-  maxBackoff: { flag: 'max-backoff', schema: { type: 'string', pattern: DURATION } },
-  reminderInterval: { flag: 'reminder-interval', schema: { type: 'string', pattern: DURATION } },
-  warmingGrace: { flag: 'warming-grace', schema: { type: 'string', pattern: DURATION } },
+  interval: { flag: 'interval', schema: durationSchema },
+  fullCheckInterval: { flag: 'full-check-interval', schema: durationSchema },
+  timeout: { flag: 'timeout', schema: durationSchema },
+  maxBackoff: { flag: 'max-backoff', schema: durationSchema },
+  reminderInterval: { flag: 'reminder-interval', schema: durationSchema },
+  warmingGrace: { flag: 'warming-grace', schema: durationSchema },
   remediation: { flag: 'remediation', schema: { enum: [...REMEDIATION_MODES] } },
   tokenFile: { flag: 'token-file', schema: { type: 'string', minLength: 1 } },
   logLevel: { flag: 'log-level', schema: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
-  dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'] } },
-  adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$' } },
-  controlPlane: { flag: 'control-plane', schema: { type: 'string', minLength: 1 } },
+  dryRun: { flag: 'dry-run', schema: { enum: [true, false, 'true', 'false', '1', '0'], [INVALID_MESSAGE]: 'must be true or false (or 1 or 0)' } },
+  adminBudget: { flag: 'admin-budget', schema: { type: 'string', pattern: '^(100|[1-9]?\\d)(\\.\\d+)?%$', [INVALID_MESSAGE]: 'must be a percentage such as 2%' } },
+  controlPlane: { flag: 'control-plane', schema: controlPlaneAddressSchema },
   controlPlaneCa: { flag: 'control-plane-ca', schema: { type: 'string', minLength: 1 } },
   controlPlaneCert: { flag: 'control-plane-cert', schema: { type: 'string', minLength: 1 } },
   controlPlaneKey: { flag: 'control-plane-key', schema: { type: 'string', minLength: 1 } },
   nodeId: { flag: 'node-id', schema: { type: 'string', minLength: 1 } },
-  staleGrace: { flag: 'stale-grace', schema: { type: 'string', pattern: DURATION } },
+  staleGrace: { flag: 'stale-grace', schema: durationSchema },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -80,7 +79,7 @@ export const agentConfigSchema = {
   },
 } as const;
 
-const validate = new Ajv({ strict: true, allErrors: false, discriminator: true }).compile(agentConfigSchema);
+const validate = configValidator(agentConfigSchema);
 
 const DEFAULTS: Record<string, string> = {
   listen: '127.0.0.1:9902',
@@ -103,24 +102,32 @@ export const AGENT_FLAGS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
+/** Variables of the commands that talk to an agent (`check --agent`, `remediate`): a shell that sets them may start an agent too. */
+const OTHER_COMMANDS_VARIABLES = new Set(['ENVOY_DRIFT_AGENT_TOKEN']);
+
 export function envName(flag: string): string {
   return `ENVOY_DRIFT_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
 
-function durationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text)!;
-  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+function durationMs(text: unknown): number {
+  // Validated against durationSchema, whose pattern is parseDuration's own.
+  return parseDuration(text as string)!;
 }
 
-function check(value: Record<string, unknown>, origin: (field: string) => string): void {
-  if (validate(value)) return;
-  const problem = validate.errors![0]!;
-  const field = problem.instancePath.split('/')[1] ?? '';
-  const extra = problem.params && 'additionalProperty' in problem.params ? String(problem.params['additionalProperty']) : undefined;
-  const allowed = problem.params && 'allowedValues' in problem.params ? ` (${(problem.params['allowedValues'] as unknown[]).join(', ')})` : '';
-  const hint = problem.keyword === 'pattern' ? (field === 'adminBudget' ? ' (a percentage such as 2%)' : ' (a duration such as 500ms, 1s, 5m)') : allowed;
-  if (extra) throw new DriftError(ErrorCodes.USAGE, `${origin(extra)}: unknown setting "${extra}"`);
-  throw new DriftError(ErrorCodes.USAGE, `${origin(field)}${problem.instancePath.split('/').slice(2).map((p) => `/${p}`).join('')}: ${problem.message}${hint}`);
+/**
+ * Checks a flat map of settings from the environment or the flags: each
+ * problem names the setting's own variable or flag (`--interval: must be ...`).
+ */
+function checkSettings(values: Record<string, string>, origin: (name: SettingName) => string): void {
+  const found = validate(values, { origin: '', pointer: '' });
+  if (found.length === 0) return;
+  throw configError(
+    ErrorCodes.USAGE,
+    found.map((problem): ConfigProblem => {
+      const [, name, ...rest] = problem.pointer.split('/');
+      return { origin: origin(name as SettingName), pointer: rest.map((key) => `/${key}`).join(''), message: problem.message };
+    }),
+  );
 }
 
 export interface ConfigSources {
@@ -137,60 +144,60 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
     try {
       text = await readFile(sources.file, 'utf8');
     } catch (error) {
-      throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${sources.file}: cannot read the agent config (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${sources.file}: cannot read the agent config (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
     let parsed: unknown;
     try {
       parsed = parse(text) ?? {};
     } catch (error) {
-      throw new DriftError(ErrorCodes.PARSE, `${sources.file}: invalid YAML (${(error as Error).message.split('\n')[0]})`);
+      throw new DriftError(ErrorCodes.PARSE, `${sources.file}: invalid YAML (${(error as Error).message.split('\n')[0]})`, { cause: error });
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DriftError(ErrorCodes.USAGE, `${sources.file}: expected a map of settings`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw configError(ErrorCodes.USAGE, { origin: sources.file, pointer: '', message: 'must be a map of settings' });
     fileValues = parsed as Record<string, unknown>;
-    check(fileValues, (field) => `${sources.file}: /${field}`);
+    requireValid(validate, fileValues, { origin: sources.file, pointer: '' }, ErrorCodes.USAGE);
   }
   const envValues: Record<string, string> = {};
   const known = new Map(Object.entries(SETTINGS).map(([name, s]) => [envName(s.flag), name]));
   for (const [key, value] of Object.entries(sources.env)) {
-    if (!key.startsWith('ENVOY_DRIFT_') || key.startsWith('ENVOY_DRIFT_TEST_') || value === undefined) continue;
+    if (!key.startsWith('ENVOY_DRIFT_') || key.startsWith('ENVOY_DRIFT_TEST_') || OTHER_COMMANDS_VARIABLES.has(key) || value === undefined) continue;
     const name = known.get(key);
-    if (!name) throw new DriftError(ErrorCodes.USAGE, `environment ${key}: unknown setting (known: ${[...known.keys()].join(', ')})`);
+    if (!name) throw configError(ErrorCodes.USAGE, { origin: `environment ${key}`, pointer: '', message: `unknown setting (known: ${[...known.keys()].join(', ')})` });
     envValues[name] = value;
   }
-  check(envValues, (field) => `environment ${envName(SETTINGS[field as SettingName]?.flag ?? field)}`);
+  checkSettings(envValues, (name) => `environment ${envName(SETTINGS[name].flag)}`);
   const flagValues: Record<string, string> = {};
   for (const [name, setting] of Object.entries(SETTINGS)) {
     const value = sources.flags[setting.flag];
     if (value !== undefined) flagValues[name] = value;
   }
-  check(flagValues, (field) => `--${SETTINGS[field as SettingName]?.flag ?? field}`);
+  checkSettings(flagValues, (name) => `--${SETTINGS[name].flag}`);
 
   const merged: Record<string, unknown> = { ...DEFAULTS, ...fileValues, ...envValues, ...flagValues };
   for (const required of ['admin', 'declared', 'dataDir'] as const) {
     if (merged[required] === undefined && !(required === 'declared' && merged['controlPlane'] !== undefined)) {
       const flag = SETTINGS[required].flag;
-      throw new DriftError(ErrorCodes.USAGE, `agent: --${flag} (or ${envName(flag)}, or "${required}" in --config) is required`);
+      throw new DriftError(ErrorCodes.USAGE, `--${flag} (or ${envName(flag)}, or "${required}" in --config) is required`);
     }
   }
-  const source = sources.file ?? 'agent config';
+  const origin = sources.file ?? 'agent config';
   return Object.freeze({
     admin: merged['admin'] as string,
     ...(merged['declared'] !== undefined ? { declared: merged['declared'] as string } : {}),
     ...controlPlaneOf(merged),
     listen: merged['listen'] as string,
     dataDir: merged['dataDir'] as string,
-    intervalMs: durationMs(merged['interval'] as string),
-    fullCheckIntervalMs: durationMs(merged['fullCheckInterval'] as string),
-    timeoutMs: durationMs(merged['timeout'] as string),
-    maxBackoffMs: durationMs(merged['maxBackoff'] as string),
-    reminderIntervalMs: durationMs(merged['reminderInterval'] as string),
-    warmingGraceMs: durationMs(merged['warmingGrace'] as string),
+    intervalMs: durationMs(merged['interval']),
+    fullCheckIntervalMs: durationMs(merged['fullCheckInterval']),
+    timeoutMs: durationMs(merged['timeout']),
+    maxBackoffMs: durationMs(merged['maxBackoff']),
+    reminderIntervalMs: durationMs(merged['reminderInterval']),
+    warmingGraceMs: durationMs(merged['warmingGrace']),
     remediation: merged['remediation'] as RemediationMode,
     ...(merged['tokenFile'] ? { tokenFile: merged['tokenFile'] as string } : {}),
     logLevel: merged['logLevel'] as string,
-    sinks: merged['sinks'] ? parseSinksConfig(merged['sinks'], `${source}: /sinks`) : [],
-    ...(merged['journal'] ? { journal: parseJournalConfig(merged['journal'], `${source}: /journal`) } : {}),
-    remediationPolicy: policy(merged['remediationPolicy'], source),
+    sinks: merged['sinks'] ? parseSinksConfig(merged['sinks'], origin) : [],
+    ...(merged['journal'] ? { journal: parseJournalConfig(merged['journal'], origin) } : {}),
+    remediationPolicy: policy(merged['remediationPolicy'], origin),
     dryRun: merged['dryRun'] === true || merged['dryRun'] === 'true' || merged['dryRun'] === '1',
     adminBudget: Math.max(0.001, Number((merged['adminBudget'] as string).slice(0, -1)) / 100),
   });
@@ -198,24 +205,23 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
 
 function controlPlaneOf(merged: Record<string, unknown>): { controlPlane?: ControlPlaneOptions } {
   if (merged['controlPlane'] === undefined) return {};
-  const address = validControlPlaneAddress('--control-plane', merged['controlPlane'] as string);
-  if (!address.ok) throw address.error;
   const text = (name: string) => merged[name] as string | undefined;
   return {
     controlPlane: Object.freeze({
-      address: address.value,
+      // Validated against controlPlaneAddressSchema, with its origin named.
+      address: merged['controlPlane'] as string,
       ...(text('controlPlaneCa') ? { caFile: text('controlPlaneCa')! } : {}),
       ...(text('controlPlaneCert') ? { certFile: text('controlPlaneCert')! } : {}),
       ...(text('controlPlaneKey') ? { keyFile: text('controlPlaneKey')! } : {}),
       ...(text('nodeId') ? { nodeId: text('nodeId')! } : {}),
-      staleGraceMs: durationMs(merged['staleGrace'] as string),
-      timeoutMs: durationMs(merged['timeout'] as string),
+      staleGraceMs: durationMs(merged['staleGrace']),
+      timeoutMs: durationMs(merged['timeout']),
     }),
   };
 }
 
-function policy(value: unknown, source: string): RemediationConfig {
-  const parsed = parseRemediationConfig(value, source);
-  if (!parsed.ok) throw new DriftError(ErrorCodes.USAGE, parsed.error.message);
+function policy(value: unknown, origin: string): RemediationConfig {
+  const parsed = parseRemediationConfig(value, origin);
+  if (!parsed.ok) throw parsed.error;
   return parsed.value;
 }

@@ -31,11 +31,11 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } }, strict: true, allowPositionals });
   } catch (error) {
-    throw new DriftError(ErrorCodes.USAGE, `${command}: ${(error as Error).message.split('\n')[0]} (see envoy-drift ${command} --help)`);
+    throw new DriftError(ErrorCodes.USAGE, `${(error as Error).message.split('\n')[0]} (see envoy-drift ${command} --help)`);
   }
 }
 
 export function requireOption(command: string, value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new DriftError(ErrorCodes.USAGE, `${command}: ${flag} is required (see envoy-drift ${command} --help)`);
+  if (value === undefined || value === '') throw new DriftError(ErrorCodes.USAGE, `${flag} is required (see envoy-drift ${command} --help)`);
   return value;
 }

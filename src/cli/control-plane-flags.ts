@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { parseDurationFlag } from './shared.js';
+import { durationSetting } from '../common/duration.js';
 import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
 import { validControlPlaneAddress } from '../control-plane/control-plane-options.js';
 
@@ -39,7 +39,7 @@ export function controlPlaneOptions(values: Values, timeoutMs: number): ControlP
     ...(text('control-plane-cert') !== undefined ? { certFile: text('control-plane-cert')! } : {}),
     ...(text('control-plane-key') !== undefined ? { keyFile: text('control-plane-key')! } : {}),
     ...(text('node-id') !== undefined ? { nodeId: text('node-id')! } : {}),
-    staleGraceMs: parseDurationFlag('--stale-grace', text('stale-grace'), 30_000),
+    staleGraceMs: durationSetting('--stale-grace', text('stale-grace'), 30_000),
     timeoutMs,
   };
 }

@@ -14,21 +14,13 @@ import { ExitCode, type CliIo } from './command.js';
 export const FORMATS = ['text', 'json', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function parseFormat(command: string, value: string | undefined): Format {
+/** The --format flag: one of `choices` (the report formats by default), `text` when unset. */
+export function parseFormat(command: string, value: string | undefined): Format;
+export function parseFormat<F extends string>(command: string, value: string | undefined, choices: readonly F[]): F;
+export function parseFormat(command: string, value: string | undefined, choices: readonly string[] = FORMATS): string {
   const format = value ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new DriftError(ErrorCodes.USAGE, `${command}: --format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-  }
-  return format as Format;
-}
-
-/** `10s`, `500ms`, `2m` or a bare number of seconds, in milliseconds. */
-export function parseDurationFlag(flag: string, value: string | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new DriftError(ErrorCodes.USAGE, `${flag}: "${value}" is not a duration (use 500ms, 10s, 2m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Number(match[1]) * unit;
+  if (!choices.includes(format)) throw new DriftError(ErrorCodes.USAGE, `--format must be one of ${choices.join(', ')}, not "${format}" (see envoy-drift ${command} --help)`);
+  return format;
 }
 
 export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>): Promise<DeclaredSnapshot> {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { configError, INVALID_MESSAGE } from '../common/config-validation.js';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 
 /** How to reach a control plane: `host:port`, plaintext or TLS (mutual with a client certificate). */
@@ -19,13 +20,17 @@ export interface ControlPlaneCredentials {
   readonly key?: Buffer;
 }
 
-/** Checks `host:port`; one line naming the flag when it is not one. */
-export function validControlPlaneAddress(flag: string, value: string): Result<string> {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-    return fail(new DriftError(ErrorCodes.USAGE, `${flag} ${value}: expected host:port of the control plane's gRPC xDS server`));
-  }
-  return ok(value.trim());
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 one; a port from 1 to 65535): the one rule for the flag, the variable and the config key. */
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
+const ADDRESS_MESSAGE = "must be host:port of the control plane's gRPC xDS server";
+
+/** The schema of a control-plane address in the agent's config. */
+export const controlPlaneAddressSchema = { type: 'string', pattern: ADDRESS.source, [INVALID_MESSAGE]: ADDRESS_MESSAGE } as const;
+
+/** Checks `host:port`; one line naming the flag (`--control-plane`) when it is not one. */
+export function validControlPlaneAddress(origin: string, value: string): Result<string> {
+  if (!ADDRESS.test(value)) return fail(configError(ErrorCodes.USAGE, { origin, pointer: '', message: ADDRESS_MESSAGE }));
+  return ok(value);
 }
 
 /** Reads the TLS files (files only: never a secret on the command line); errors name the flag and file, never a byte of them. */

@@ -1,6 +1,6 @@
-import AjvModule from 'ajv';
 import picomatch from 'picomatch';
 import { createRequire } from 'node:module';
+import { configError, configValidator } from '../common/config-validation.js';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { parsePathPattern, type PathPattern } from './path-pattern.js';
 import { SEVERITIES, type Severity } from '../common/severity-levels.js';
@@ -108,8 +108,7 @@ export const manifestSchema = {
   },
 } as const;
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validate = new Ajv({ allErrors: false, strict: true }).compile(manifestSchema);
+const validate = configValidator(manifestSchema);
 
 type RawMatcher = string | { regex: string };
 interface RawIgnore { resource?: RawMatcher; path: string; reason: string; expires?: string }
@@ -177,13 +176,8 @@ function severityOverrides(raw: RawSeverity[] | undefined, where: string): Sever
 
 /** Validates and compiles a manifest document; errors name the file and field. */
 export function parseManifest(value: unknown, source: string): Result<Manifest> {
-  if (!validate(value)) {
-    const problem = validate.errors?.[0];
-    const at = problem?.instancePath || '/';
-    const extra = problem?.params && 'additionalProperty' in problem.params ? ` "${String(problem.params['additionalProperty'])}"` : '';
-    const allowed = problem?.params && 'allowedValues' in problem.params ? ` (${(problem.params['allowedValues'] as unknown[]).join(', ')})` : '';
-    return fail(new DriftError(ErrorCodes.MANIFEST, `${source}: ${at}: ${problem?.message ?? 'invalid'}${extra}${allowed}`));
-  }
+  const problems = validate(value, { origin: source, pointer: '' });
+  if (problems.length > 0) return fail(configError(ErrorCodes.MANIFEST, problems));
   const raw = value as RawManifest;
   try {
     const names = new Set<string>();

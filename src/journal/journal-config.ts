@@ -1,5 +1,5 @@
-import { Ajv } from 'ajv';
-import { DriftError, ErrorCodes } from '../errors.js';
+import { configError, configValidator, requireValid, within, type ConfigLocation } from '../common/config-validation.js';
+import { ErrorCodes } from '../errors.js';
 
 /** The `journal:` block of the agent's config file; the agent's schema embeds `journalSchema`. */
 export interface JournalConfig {
@@ -36,17 +36,15 @@ export const journalSchema = {
   },
 } as const;
 
-const validate = new Ajv({ strict: true, allErrors: true }).compile(journalSchema);
+const validate = configValidator(journalSchema);
 
-export function parseJournalConfig(value: unknown, source = 'journal'): JournalConfig {
-  if (!validate(value)) {
-    const error = validate.errors?.[0];
-    const extra = error?.keyword === 'additionalProperties' ? `unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"` : error?.message;
-    throw new DriftError(ErrorCodes.JOURNAL_CONFIG, `${source}${error?.instancePath.replace(/\//g, '.') ?? ''}: ${extra ?? 'is invalid'}`);
-  }
+/** Validates the `journal:` block; `origin` names the config file in errors (`agent.yaml: /journal/maxBytes: ...`). */
+export function parseJournalConfig(value: unknown, origin = 'agent config'): JournalConfig {
+  const at: ConfigLocation = { origin, pointer: '/journal' };
+  requireValid(validate, value, at, ErrorCodes.JOURNAL_CONFIG);
   const config = value as JournalConfig;
   if (config.segmentBytes !== undefined && config.maxBytes !== undefined && config.maxBytes < config.segmentBytes * 2) {
-    throw new DriftError(ErrorCodes.JOURNAL_CONFIG, `${source}.maxBytes: must hold at least two segments (${config.segmentBytes * 2} bytes)`);
+    throw configError(ErrorCodes.JOURNAL_CONFIG, { ...within(at, 'maxBytes'), message: `must hold at least two segments (${config.segmentBytes * 2} bytes)` });
   }
   return Object.freeze(structuredClone(config));
 }

@@ -1,11 +1,19 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import type { WindowRule } from './remediation-config.js';
+import { fail, ok, type Result } from '../errors.js';
 
-export function parseCron(expression: string, currentDate: Date): { ok: true; value: CronExpression } | { ok: false; error: string } {
+export interface WindowRule {
+  readonly kind: 'allow' | 'deny';
+  /** Five or six cron fields, evaluated in UTC: when the window opens. */
+  readonly cron: string;
+  readonly durationMinutes: number;
+}
+
+/** The cron expression from `currentDate` on, in UTC; the parser's own error when it is not one. */
+export function parseCron(expression: string, currentDate: Date): Result<CronExpression, Error> {
   try {
-    return { ok: true, value: CronExpressionParser.parse(expression, { currentDate, tz: 'UTC', strict: false }) };
+    return ok(CronExpressionParser.parse(expression, { currentDate, tz: 'UTC', strict: false }));
   } catch (error) {
-    return { ok: false, error: `invalid cron expression "${expression}" (${(error as Error).message})` };
+    return fail(error instanceof Error ? error : new Error(String(error)));
   }
 }
 

@@ -1,18 +1,11 @@
-import AjvModule from 'ajv';
+import { configError, configValidator, INVALID_MESSAGE, within, type ConfigLocation } from '../common/config-validation.js';
 import { webhookUrlProblem } from '../common/webhook-url.js';
-import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
-import { parseCron } from './change-window.js';
+import { ErrorCodes, fail, ok, type Result } from '../errors.js';
+import { parseCron, type WindowRule } from './change-window.js';
 
 export const MECHANISM_CHOICES = ['auto', 'runtime', 'filesystem', 'ads', 'webhook'] as const;
 export type MechanismChoice = (typeof MECHANISM_CHOICES)[number];
 export type MechanismName = Exclude<MechanismChoice, 'auto'>;
-
-export interface WindowRule {
-  readonly kind: 'allow' | 'deny';
-  /** Five or six cron fields, evaluated in UTC: when the window opens. */
-  readonly cron: string;
-  readonly durationMinutes: number;
-}
 
 export interface RemediationConfig {
   readonly mechanism: MechanismChoice;
@@ -63,6 +56,7 @@ export const remediationConfigSchema = {
         required: ['durationMinutes'],
         minProperties: 2,
         maxProperties: 2,
+        [INVALID_MESSAGE]: 'needs exactly one of allow or deny, and durationMinutes',
         properties: { allow: { type: 'string', minLength: 1 }, deny: { type: 'string', minLength: 1 }, durationMinutes: positive },
       },
     },
@@ -86,8 +80,7 @@ export const remediationConfigSchema = {
   },
 } as const;
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validate = new Ajv({ allErrors: false, strict: true }).compile(remediationConfigSchema);
+const validate = configValidator(remediationConfigSchema);
 
 interface RawConfig {
   mechanism?: MechanismChoice;
@@ -103,32 +96,29 @@ interface RawConfig {
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 
-/** Validates the `remediationPolicy:` section; `source` names the file in errors (`agent.yaml: /remediationPolicy/flap/maxReverts: ...`). */
-export function parseRemediationConfig(value: unknown, source: string): Result<RemediationConfig> {
-  const where = `${source}: /remediationPolicy`;
+/** Validates the `remediationPolicy:` section; `origin` names the config file in errors (`agent.yaml: /remediationPolicy/flap/maxReverts: ...`). */
+export function parseRemediationConfig(value: unknown, origin: string): Result<RemediationConfig> {
+  const at: ConfigLocation = { origin, pointer: '/remediationPolicy' };
   const input = value ?? {};
-  if (!validate(input)) {
-    const problem = validate.errors?.[0];
-    const extra = problem?.params && 'additionalProperty' in problem.params ? ` "${String(problem.params['additionalProperty'])}"` : '';
-    const allowed = problem?.params && 'allowedValues' in problem.params ? ` (${(problem.params['allowedValues'] as unknown[]).join(', ')})` : '';
-    const message = problem?.keyword === 'minProperties' || problem?.keyword === 'maxProperties' ? 'needs exactly one of allow or deny, and durationMinutes' : (problem?.message ?? 'invalid');
-    return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}${problem?.instancePath ?? ''}: ${message}${extra}${allowed}`));
-  }
+  const problems = validate(input, at);
+  if (problems.length > 0) return fail(configError(ErrorCodes.REMEDIATION_CONFIG, problems));
   const raw = input as RawConfig;
   const windows: WindowRule[] = [];
   for (const [i, rule] of (raw.windows ?? []).entries()) {
     const kind = rule.allow !== undefined ? 'allow' : 'deny';
     const cron = (rule.allow ?? rule.deny)!;
     const parsed = parseCron(cron, new Date(0));
-    if (!parsed.ok) return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}/windows/${i}/${kind}: ${parsed.error}`));
+    if (!parsed.ok) {
+      return fail(configError(ErrorCodes.REMEDIATION_CONFIG, { ...within(at, 'windows', i, kind), message: `invalid cron expression "${cron}" (${parsed.error.message.split('\n')[0]})` }, { cause: parsed.error }));
+    }
     windows.push(Object.freeze({ kind, cron, durationMinutes: rule.durationMinutes }));
   }
   const mechanism = raw.mechanism ?? DEFAULT_REMEDIATION_CONFIG.mechanism;
   if (mechanism === 'webhook' && !raw.webhook) {
-    return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}/webhook: required when mechanism is webhook`));
+    return fail(configError(ErrorCodes.REMEDIATION_CONFIG, { ...within(at, 'webhook'), message: 'is required when mechanism is webhook' }));
   }
   const insecure = raw.webhook && webhookUrlProblem(raw.webhook.url);
-  if (insecure) return fail(new DriftError(ErrorCodes.REMEDIATION_CONFIG, `${where}/webhook/url: ${insecure}`));
+  if (insecure) return fail(configError(ErrorCodes.REMEDIATION_CONFIG, { ...within(at, 'webhook', 'url'), message: insecure }));
   return ok(
     Object.freeze({
       mechanism,

@@ -1,5 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import { DriftError, ErrorCodes } from '../errors.js';
+import { configError, configValidator, requireValid, within, type ConfigLocation } from '../common/config-validation.js';
+import { ErrorCodes } from '../errors.js';
 import { FORMAT_NAMES, type FormatName } from '../formats/format.js';
 
 /**
@@ -159,42 +159,31 @@ export const sinksSchema = {
   },
 } as const;
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
+const validate = configValidator(sinksSchema);
 
-/** Compiled on first use: the agent's hot path imports this module for its types and facilities only. */
-function validator(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ strict: true, allErrors: true, discriminator: true }).compile(sinksSchema);
-  return compiled;
-}
-
-function describe(error: ErrorObject, source: string): string {
-  const where = `${source}${error.instancePath.replace(/\//g, '.') || ''}`;
-  if (error.keyword === 'additionalProperties') return `${where}: unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
-  return `${where}: ${error.message ?? 'is invalid'}`;
-}
-
-/** Validates a `sinks:` list into frozen configs; `source` names it in errors (e.g. "config.yaml sinks"). */
-export function parseSinksConfig(value: unknown, source = 'sinks'): readonly SinkConfig[] {
-  const validate = validator();
-  if (!validate(value)) {
-    const errors = validate.errors ?? [];
-    throw new DriftError(ErrorCodes.SINK_CONFIG, errors.slice(0, 3).map((e) => describe(e, source)).join('; '));
-  }
-  const configs = value as unknown as SinkConfig[];
+/**
+ * Validates a `sinks:` list into frozen configs. `origin` names the config
+ * file in errors, which point into it: `agent.yaml: /sinks/1/name: ...`.
+ */
+export function parseSinksConfig(value: unknown, origin = 'agent config'): readonly SinkConfig[] {
+  const at: ConfigLocation = { origin, pointer: '/sinks' };
+  requireValid(validate, value, at, ErrorCodes.SINK_CONFIG);
+  const configs = value as SinkConfig[];
   const seen = new Set<string>();
+  const refuse = (message: string, ...keys: Array<string | number>) => configError(ErrorCodes.SINK_CONFIG, { ...within(at, ...keys), message });
   configs.forEach((config, index) => {
-    if (seen.has(config.name)) throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.${index}.name: "${config.name}" is used by another sink`);
+    if (seen.has(config.name)) throw refuse(`"${config.name}" is used by another sink`, index, 'name');
     seen.add(config.name);
     if (config.type === 'syslog') {
-      if ((config.certFile === undefined) !== (config.keyFile === undefined)) throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.${index}: certFile and keyFile go together`);
+      if ((config.certFile === undefined) !== (config.keyFile === undefined)) throw refuse('certFile and keyFile go together', index);
       if (config.protocol !== 'tls' && (config.caFile || config.certFile || config.serverName)) {
-        throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.${index}: caFile, certFile, keyFile and serverName need protocol tls`);
+        throw refuse('caFile, certFile, keyFile and serverName need protocol tls', index);
       }
     }
     if (config.type === 'elasticsearch' && (config.usernameFile === undefined) !== (config.passwordFile === undefined)) {
-      throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.${index}: usernameFile and passwordFile go together`);
+      throw refuse('usernameFile and passwordFile go together', index);
     }
-    if (config.backoff && config.backoff.maxMs < config.backoff.initialMs) throw new DriftError(ErrorCodes.SINK_CONFIG, `${source}.${index}.backoff: maxMs is below initialMs`);
+    if (config.backoff && config.backoff.maxMs < config.backoff.initialMs) throw refuse('is below initialMs', index, 'backoff', 'maxMs');
   });
   return Object.freeze(configs.map((config) => Object.freeze(structuredClone(config))));
 }

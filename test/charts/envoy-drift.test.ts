@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { ENVOY_VERSION } from '../../scripts/setup/envoy.mjs';
 import { loadAgentConfig } from '../../src/agent/agent-config.js';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
+import { parseDuration } from '../../src/common/duration.js';
 import { parseJournalConfig } from '../../src/journal/journal-config.js';
 import { parseSinksConfig, sinksSchema } from '../../src/sinks/sink-config.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
@@ -128,7 +129,7 @@ t.test("the journal's bound fits its volume, in the agent's own journal schema",
   for (const values of ['minimal', 'full'] as const) {
     const { manifests } = render({ valuesFiles: [ciValues(values)] });
     const config = parse(configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as { journal: unknown };
-    const journal = parseJournalConfig(config.journal, 'config.yaml journal');
+    const journal = parseJournalConfig(config.journal, 'config.yaml');
     const sizeLimit = /^(\d+)Mi$/.exec(podSpec(manifests).volumes.find((v) => v.name === 'envoy-drift-data')?.emptyDir?.sizeLimit ?? '');
     t.ok(sizeLimit, `${values}: the journal is on an emptyDir with a size limit`);
     t.ok(Number(sizeLimit?.[1]) * 1024 * 1024 >= 2 * (journal.maxBytes ?? Infinity), `${values}: the limit holds twice maxBytes (${journal.maxBytes})`);
@@ -194,7 +195,7 @@ t.test('no secret value reaches the rendering: Secrets are referenced, mounted a
   t.notOk(container(spec, 'envoy').volumeMounts?.some((m) => m.name.startsWith('envoy-drift-sink-')), 'Envoy does not see SIEM credentials');
   const agentConfig = parse(configMapData(manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as { sinks: Array<Record<string, unknown>> };
   t.match(agentConfig.sinks.find((s) => s.name === 'splunk'), { type: 'splunk_hec', tokenFile: '/var/run/secrets/envoy-drift/splunk/token' });
-  t.doesNotThrow(() => parseSinksConfig(agentConfig.sinks, 'config.yaml sinks'), "the agent's own sink schema accepts the rendered sinks");
+  t.doesNotThrow(() => parseSinksConfig(agentConfig.sinks, 'config.yaml'), "the agent's own sink schema accepts the rendered sinks");
 
   // An inline credential is refused before anything renders, wherever it sits in a sink's settings.
   for (const [path, key] of [
@@ -362,6 +363,14 @@ t.test("the values schema offers exactly the agent's sink types", async (t) => {
     properties: { agent: { properties: { sinks: { items: { properties: { type: { enum: string[] } } } } } } };
   };
   t.same(schema.properties.agent.properties.sinks.items.properties.type.enum, sinksSchema.items.properties.type.enum);
+});
+
+t.test("the values schema's durations follow the agent's one duration rule", async (t) => {
+  const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as { definitions: { duration: { pattern: string } } };
+  const chartRule = new RegExp(schema.definitions.duration.pattern, 'u');
+  for (const text of ['500ms', '2s', '1.5m', '1h', '0s', '5', '1 s', '1d', '1m30s', '.5s']) {
+    t.equal(chartRule.test(text), parseDuration(text) !== undefined, text);
+  }
 });
 
 t.test('versions: the agent image is the chart appVersion, Envoy is the release the tests run', async (t) => {

@@ -71,9 +71,19 @@ t.test('errors: exit 2 and one line naming the file, field or address', async (t
     [['check', '--admin', 'http://127.0.0.1:1', '--declared', declared, '--timeout', '2s'], /Envoy admin http:\/\/127\.0\.0\.1:1\/.*unreachable/],
     [['check', '--declared', declared], /--admin is required/],
     [['check', '--admin', envoy.admin, '--declared', declared, '--format', 'xml'], /--format must be one of text, json, junit/],
+    [['hash', '--declared', declared, '--format', 'junit'], /^envoy-drift hash: --format must be one of text, json, not "junit" \(see envoy-drift hash --help\)$/m],
+    // The command is named once, by the prefix.
+    [['check', '--declared', declared], /^envoy-drift check: --admin is required \(see envoy-drift check --help\)$/m],
+    [['check', '--admin', envoy.admin, '--declared', declared, '--format', 'xml'], /^envoy-drift check: --format must be one of text, json, junit, not "xml"/m],
+    [['snapshot', '--admin', envoy.admin, '--nope'], /^envoy-drift snapshot: Unknown option '--nope'/m],
     [['check', '--admin', envoy.admin, '--declared', declared, '--service', 'nope'], /--service nope: no such service/],
     [['check', '--admin', envoy.admin, '--declared', declared, '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    // Durations take their unit on the command line as in the agent's config: a bare number is refused.
+    [['check', '--admin', envoy.admin, '--declared', declared, '--timeout', '5'], /^envoy-drift check: --timeout: must be a duration with its unit, such as 500ms, 2s or 1m$/m],
+    [['check', '--admin', envoy.admin, '--declared', declared, '--warming-grace', '1 m'], /^envoy-drift check: --warming-grace: must be a duration with its unit/m],
+    [['check', '--admin', envoy.admin, '--control-plane', '127.0.0.1:1', '--stale-grace', '30'], /^envoy-drift check: --stale-grace: must be a duration with its unit/m],
+    [['snapshot', '--admin', envoy.admin, '--out', join(dir, 'never'), '--timeout', '10'], /^envoy-drift snapshot: --timeout: must be a duration with its unit/m],
   ];
   for (const [args, message] of cases) {
     const result = await cli(args);

@@ -1,4 +1,7 @@
 import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadAgentConfig } from '../../src/agent/agent-config.js';
 
 t.test('with --control-plane, --declared is optional; flags, environment and file agree', async (t) => {
@@ -10,6 +13,17 @@ t.test('with --control-plane, --declared is optional; flags, environment and fil
 
 t.test('without either, --declared is still required; a bad address is one line naming the flag', async (t) => {
   await t.rejects(loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d' }, env: {} }), { code: 'ED_USAGE', message: /--declared .* is required/ });
-  await t.rejects(loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d', 'control-plane': 'grpc://xds' }, env: {} }), { code: 'ED_USAGE', message: '--control-plane grpc://xds: expected host:port of the control plane\'s gRPC xDS server' });
+  await t.rejects(loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d', 'control-plane': 'grpc://xds' }, env: {} }), { code: 'ED_USAGE', message: '--control-plane: must be host:port of the control plane\'s gRPC xDS server' });
+  await t.rejects(loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d' }, env: { ENVOY_DRIFT_CONTROL_PLANE: 'xds:70000' } }), { message: /^environment ENVOY_DRIFT_CONTROL_PLANE: must be host:port/ }, 'the origin is named: the environment');
   await t.rejects(loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d', 'control-plane': 'xds:1', 'stale-grace': 'soon' }, env: {} }), { code: 'ED_USAGE', message: /--stale-grace/ });
+});
+
+t.test('a bad address in the config file is named by its file and pointer', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'agent.yaml');
+  writeFileSync(file, 'controlPlane: grpc://xds\n');
+  await t.rejects(loadAgentConfig({ file, flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d' }, env: {} }), { code: 'ED_USAGE', message: `${file}: /controlPlane: must be host:port of the control plane's gRPC xDS server` });
+  writeFileSync(file, 'controlPlane: "[::1]:18000"\n');
+  t.match((await loadAgentConfig({ file, flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d' }, env: {} })).controlPlane, { address: '[::1]:18000' });
 });

@@ -83,7 +83,7 @@ const badInputs: Array<[string, (dir: string) => string, RegExp, string]> = [
       writeFileSync(join(dir, 'envoy-drift.yaml'), stringify({ apiVersion: 'envoy-drift/v1', kind: 'Manifest', services: [{ name: 'a', resources: ['cluster/a'], remediaton: 'revert' }] }));
       return dir;
     },
-    /envoy-drift\.yaml: \/services\/0: must NOT have additional properties "remediaton"/,
+    /envoy-drift\.yaml: \/services\/0\/remediaton: unknown key$/,
     'ED_MANIFEST',
   ],
   [
@@ -93,7 +93,7 @@ const badInputs: Array<[string, (dir: string) => string, RegExp, string]> = [
       writeFileSync(join(dir, 'envoy-drift.yaml'), stringify({ apiVersion: 'envoy-drift/v1', kind: 'Manifest', ignore: [{ path: '/x' }] }));
       return dir;
     },
-    /envoy-drift\.yaml: \/ignore\/0: must have required property 'reason'/,
+    /envoy-drift\.yaml: \/ignore\/0\/reason: is required$/,
     'ED_MANIFEST',
   ],
 ];

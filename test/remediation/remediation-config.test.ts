@@ -25,13 +25,15 @@ t.test('a full section is read and frozen', async (t) => {
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
-  ['unknown key', { mechanismm: 'auto' }, /^agent\.yaml: \/remediationPolicy: must NOT have additional properties "mechanismm"$/],
-  ['unknown mechanism', { mechanism: 'ssh' }, /\/remediationPolicy\/mechanism: must be equal to one of the allowed values \(auto, runtime, filesystem, ads, webhook\)/],
+  ['unknown key', { mechanismm: 'auto' }, /^agent\.yaml: \/remediationPolicy\/mechanismm: unknown key$/],
+  ['unknown key in a section', { ads: { listen: '127.0.0.1:0', ackTimeout: 5 } }, /^agent\.yaml: \/remediationPolicy\/ads\/ackTimeout: unknown key$/],
+  ['unknown mechanism', { mechanism: 'ssh' }, /\/remediationPolicy\/mechanism: must be one of auto, runtime, filesystem, ads, webhook$/],
   ['zero reverts', { flap: { maxReverts: 0, windowSeconds: 10 } }, /\/remediationPolicy\/flap\/maxReverts: must be >= 1/],
   ['NaN-like window', { rateLimit: { perService: 1, windowSeconds: 'soon' } }, /\/remediationPolicy\/rateLimit\/windowSeconds: must be number/],
   ['bad cron', { windows: [{ allow: 'every day', durationMinutes: 5 }] }, /\/remediationPolicy\/windows\/0\/allow: invalid cron expression "every day"/],
   ['both allow and deny', { windows: [{ allow: '* * * * *', deny: '* * * * *', durationMinutes: 5 }] }, /\/remediationPolicy\/windows\/0: needs exactly one of allow or deny/],
-  ['webhook without url', { mechanism: 'webhook' }, /\/remediationPolicy\/webhook: required when mechanism is webhook/],
+  ['webhook without url', { mechanism: 'webhook' }, /\/remediationPolicy\/webhook: is required when mechanism is webhook/],
+  ['webhook section without url', { webhook: { secretFile: '/s' } }, /^agent\.yaml: \/remediationPolicy\/webhook\/url: is required$/],
   ['webhook not http', { webhook: { url: 'ftp://x' } }, /\/remediationPolicy\/webhook\/url: must match pattern/],
 ];
 for (const [name, value, message] of bad) {

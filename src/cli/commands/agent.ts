@@ -46,6 +46,8 @@ Options:
   --stale-grace <duration>        a resource older on the proxy than on the control plane is stale
                                   past this (default 30s)
 
+Durations take their unit: 500ms, 2s, 1.5m, 1h.
+
 Endpoint: GET /healthz /readyz /metrics /v1/status /v1/drift /v1/drift/{service}
 /v1/snapshot /v1/events (server-sent events) /v1/remediations; POST /v1/check,
 /v1/remediations/{id}/approve and /v1/remediations/{id}/reject (token).

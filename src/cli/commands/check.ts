@@ -4,10 +4,11 @@ import type { ControlPlaneOptions } from '../../control-plane/control-plane-opti
 import type { DeclaredSnapshot } from '../../declared/load-declared.js';
 import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers } from '../../envoy-admin/live-state.js';
 import { withApiReport } from '../../compare/drift.js';
+import { durationSetting } from '../../common/duration.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
-import { adminClient, compareFromFlags, compareOptions, loadDeclaredOrThrow, parseDurationFlag, parseFormat, writeReport } from '../shared.js';
+import { adminClient, compareFromFlags, compareOptions, loadDeclaredOrThrow, parseFormat, writeReport } from '../shared.js';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -38,6 +39,7 @@ ${CONTROL_PLANE_USAGE}
   --token-file <file>       the agent's bearer token (else $ENVOY_DRIFT_AGENT_TOKEN)
   --debug                   show stack traces on errors
 
+Durations take their unit: 500ms, 2s, 1.5m, 1h.
 Exit codes: 0 in sync, 1 drift, 2 error.
 `,
   async run(argv, io) {
@@ -55,7 +57,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     if (values['agent'] !== undefined) {
       const { checkThroughAgent, mergeReplicaReports, replicaUrls } = await import('../agent-check.js');
       const format = parseFormat('check', values['format'] as string | undefined);
-      const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 60_000);
+      const timeoutMs = durationSetting('--timeout', values['timeout'] as string | undefined, 60_000);
       const bearer = await agentToken(values['token-file'] as string | undefined, io.env);
       const replicas = await replicaUrls(values['agent'] as string);
       const reports = await Promise.all(replicas.map(async (replica) => ({ replica, report: await checkThroughAgent(replica, bearer, timeoutMs) })));
@@ -63,8 +65,8 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     }
     const admin = requireOption('check', values['admin'] as string | undefined, '--admin');
     const format = parseFormat('check', values['format'] as string | undefined);
-    const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000);
-    const graceMs = parseDurationFlag('--warming-grace', values['warming-grace'] as string | undefined, 60_000);
+    const timeoutMs = durationSetting('--timeout', values['timeout'] as string | undefined, 10_000);
+    const graceMs = durationSetting('--warming-grace', values['warming-grace'] as string | undefined, 60_000);
     const controlPlane = controlPlaneOptions(values, timeoutMs);
     const declaredPath = controlPlane ? (values['declared'] as string | undefined) : requireOption('check', values['declared'] as string | undefined, '--declared');
     const client = adminClient(admin, timeoutMs);
@@ -95,7 +97,7 @@ async function agentToken(file: string | undefined, env: Readonly<Record<string,
       throw new DriftError(ErrorCodes.FILE_UNREADABLE, `--token-file ${file}: cannot read the token (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
   }
-  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "check --agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
+  if (!token?.trim()) throw new DriftError(ErrorCodes.USAGE, "--agent: the agent's POST /v1/check needs its token: --token-file or ENVOY_DRIFT_AGENT_TOKEN");
   // A header cannot carry a line break; say so without echoing the token.
   if (/[\r\n]/.test(token.trim())) throw new DriftError(ErrorCodes.USAGE, `${file ?? 'ENVOY_DRIFT_AGENT_TOKEN'}: the token must be one line`);
   return token.trim();

@@ -6,8 +6,7 @@ import { rootHash } from '../../canonical/hash.js';
 import { buildLock, LOCK_FILE_NAME } from '../../declared/lock-file.js';
 import { resourceSetRoot } from '../../resources/resource-set.js';
 import { ExitCode, parseCommandArgs, requireOption, type Command } from '../command.js';
-import { loadDeclaredOrThrow } from '../shared.js';
-import { DriftError, ErrorCodes } from '../../errors.js';
+import { loadDeclaredOrThrow, parseFormat } from '../shared.js';
 
 export const hashCommand: Command = {
   name: 'hash',
@@ -23,8 +22,7 @@ hashes alone.
   async run(argv, io) {
     const { values } = parseCommandArgs('hash', argv, { declared: { type: 'string' }, format: { type: 'string' }, 'write-lock': { type: 'boolean' } });
     const path = requireOption('hash', values['declared'] as string | undefined, '--declared');
-    const format = (values['format'] as string | undefined) ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new DriftError(ErrorCodes.USAGE, `hash: --format must be text or json, not "${format}"`);
+    const format = parseFormat('hash', values['format'] as string | undefined, ['text', 'json']);
     const declared = await loadDeclaredOrThrow(path, io);
     const root = resourceSetRoot(declared.set);
     const byService = new Map<string, Array<[string, string]>>();

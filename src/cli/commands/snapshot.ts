@@ -5,6 +5,7 @@ import { isPlainObject } from '../../canonical/canonical-json.js';
 import { buildLock, LOCK_FILE_NAME } from '../../declared/lock-file.js';
 import { MANIFEST_API_VERSION } from '../../declared/manifest.js';
 import { edsClusters } from '../../envoy-admin/live-state.js';
+import { durationSetting } from '../../common/duration.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../control-plane-flags.js';
 import { intentFiles } from '../../control-plane/intent-files.js';
@@ -12,7 +13,7 @@ import { readIntent } from '../../control-plane/read-intent.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
 import { resourceSetRoot } from '../../resources/resource-set.js';
 import { ExitCode, parseCommandArgs, requireOption, type Command } from '../command.js';
-import { adminClient, loadDeclaredOrThrow, parseDurationFlag } from '../shared.js';
+import { adminClient, loadDeclaredOrThrow } from '../shared.js';
 
 type Entry = Record<string, unknown>;
 
@@ -89,13 +90,20 @@ With --control-plane it captures the control plane's current intent for the
 proxy's node instead (listeners.yaml, clusters.yaml, routes.yaml, each with
 the control plane's version_info, and the lock file).
 
+Options:
+  --admin <url|unix:path>      Envoy admin
+  --out <dir>                  the folder to write (replaced only by a snapshot that loads back)
+  --include-eds                also capture the endpoints (endpoints.yaml)
+  --timeout <duration>         per admin request (default 10s)
 ${CONTROL_PLANE_USAGE}
+
+Durations take their unit: 500ms, 2s, 1.5m, 1h.
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('snapshot', argv, { admin: { type: 'string' }, out: { type: 'string' }, 'include-eds': { type: 'boolean' }, timeout: { type: 'string' }, ...CONTROL_PLANE_FLAGS });
     const admin = requireOption('snapshot', values['admin'] as string | undefined, '--admin');
     const out = requireOption('snapshot', values['out'] as string | undefined, '--out');
-    const timeoutMs = parseDurationFlag('--timeout', values['timeout'] as string | undefined, 10_000);
+    const timeoutMs = durationSetting('--timeout', values['timeout'] as string | undefined, 10_000);
     const controlPlane = controlPlaneOptions(values, timeoutMs);
     const client = adminClient(admin, timeoutMs);
     try {
