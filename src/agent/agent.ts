@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { DriftReport } from '../compare/drift.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
@@ -10,6 +9,7 @@ import { version } from '../cli/version.js';
 import { apiReport } from '../proto/api-report.js';
 import type { Remediator } from '../remediation/remediator.js';
 import type { AgentConfig } from './agent-config.js';
+import { AgentEvents } from './agent-events.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
 import { remediationRoutes } from './remediation-routes.js';
@@ -22,6 +22,7 @@ import { FindingStore } from './finding-store.js';
 import { DumpHealth } from './dump-health.js';
 import { WriteHealth } from './write-health.js';
 import { parseListenAddress } from './listen-address.js';
+import { readToken } from './token-file.js';
 import { XdsFileWatcher } from './xds-file-watcher.js';
 import { pollLight, processIdentity, type LightPoll } from './light-poll.js';
 import { pollStats, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
@@ -60,7 +61,15 @@ export class Agent implements AgentView {
   private readonly logger: Logger;
   private readonly admin: AdminClient;
   private runner: CheckRunner | undefined;
-  private readonly listeners = new Set<(event: DriftEvent) => void>();
+  private readonly events = new AgentEvents({
+    pipeline: () => this.started().pipeline,
+    proxy: () => {
+      const proxy = this.lastReport?.proxy;
+      return { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) };
+    },
+    writeHealth: this.writeHealth,
+    counter: this.metrics.events,
+  });
   private pipeline: EventPipeline | undefined;
   private findings: FindingStore | undefined;
   private server: AgentServer | undefined;
@@ -254,37 +263,12 @@ export class Agent implements AgentView {
   }
 
   subscribe(listener: (event: DriftEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   /** Journal first (synced), then the live listeners (SSE). */
-  async emit(input: EventInput): Promise<DriftEvent> {
-    await this.journalOwed();
-    return this.journal(input);
-  }
-
-  /** The event about a write outage, as soon as one can be journaled, before anything else. */
-  private async journalOwed(): Promise<void> {
-    const owed = this.writeHealth.owedEvent();
-    if (!owed) return;
-    await this.journal(owed);
-    this.writeHealth.owedEventJournaled();
-  }
-
-  private async journal(input: EventInput): Promise<DriftEvent> {
-    const proxy = this.lastReport?.proxy;
-    let event: DriftEvent;
-    try {
-      event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
-    } catch (error) {
-      this.writeHealth.failed(asDriftError(error));
-      throw error;
-    }
-    this.writeHealth.succeeded();
-    this.metrics.events.inc({ type: event.type });
-    for (const listener of this.listeners) listener(event);
-    return event;
+  emit(input: EventInput): Promise<DriftEvent> {
+    return this.events.emit(input);
   }
 
   /** Whether any service may be remediated: only then does the agent hold the declaration and the live state here too. */
@@ -482,16 +466,6 @@ export class Agent implements AgentView {
     await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
   }
 
-  private async saveFindings(findings: FindingStore): Promise<void> {
-    try {
-      await findings.save();
-    } catch (error) {
-      this.writeHealth.failed(asDriftError(error));
-      throw error;
-    }
-    this.writeHealth.succeeded();
-  }
-
   /** Each transition counts once its event is journaled; false when the journal refused one. */
   private async journalTransitions(report: DriftReport, attribution: Attribution): Promise<boolean> {
     const findings = this.started().findings;
@@ -500,8 +474,8 @@ export class Agent implements AgentView {
         await this.emit(findingEvent(transition));
         findings.commit(transition);
       }
-      if (findings.unsaved) await this.saveFindings(findings);
-      await this.journalOwed();
+      if (findings.unsaved) await this.events.write(() => findings.save());
+      await this.events.journalOwed();
       return true;
     } catch (error) {
       this.logger.error({ err: asDriftError(error) }, 'drift transitions not journaled or saved; retried at the next check');
@@ -523,16 +497,5 @@ export class Agent implements AgentView {
     if (this.declaration!.snapshot) await this.ensureRemediator();
     this.pending.replace('snapshot', 'unknown');
     this.schedule(0);
-  }
-}
-
-async function readToken(file: string): Promise<Buffer> {
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (!token) throw new DriftError(ErrorCodes.USAGE, `--token-file ${file}: the file is empty`);
-    return Buffer.from(token);
-  } catch (error) {
-    if (error instanceof DriftError) throw error;
-    throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
