@@ -1,34 +1,37 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Drift, DriftReport } from '../compare/drift.js';
-import { backoffDelay } from '../common/backoff.js';
+import type { DriftReport } from '../compare/drift.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { asDriftError, DriftError, ErrorCodes } from '../errors.js';
 import type { DriftEvent, EventInput } from '../events/event.js';
 import { EventPipeline } from '../pipeline/event-pipeline.js';
 import { version } from '../common/version.js';
-import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import { apiReport } from '../proto/api-report.js';
-import type { RemediationEvent } from '../remediation/remediation-event.js';
 import type { Remediator } from '../remediation/remediator.js';
 import type { AgentConfig } from './agent-config.js';
+import { AgentEvents } from './agent-events.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
 import { remediationRoutes } from './remediation-routes.js';
-import type { CheckSummary, DeclaredSummary } from './check-protocol.js';
+import type { CheckSummary } from './check-protocol.js';
 import { CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import type { ControlPlaneWatch } from './control-plane-watch.js';
 import type { Intent } from '../control-plane/intent.js';
-import { FindingStore, type Transition } from './finding-store.js';
+import { FindingStore } from './finding-store.js';
 import { DumpHealth } from './dump-health.js';
 import { WriteHealth } from './write-health.js';
 import { parseListenAddress } from './listen-address.js';
+import { readToken } from './token-file.js';
 import { XdsFileWatcher } from './xds-file-watcher.js';
-import { PollCost } from './poll-cost.js';
-import { pollLight, processIdentity, restartBetween, type LightPoll, type ProcessIdentity } from './light-poll.js';
-import { adminRequestCount, pollStats, statChange, uptimeDropped, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
+import { pollLight, processIdentity, type LightPoll } from './light-poll.js';
+import { pollStats, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
+import { ChangeSignal } from './change-signal.js';
+import { Declaration } from './declaration.js';
+import { attributeFinding, findingEvent, remediationEventInput } from './finding-events.js';
+import { Pacing } from './pacing.js';
+import { PendingCheck, type Trigger } from './pending-check.js';
+import { ProxyReachability } from './proxy-reachability.js';
 
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -41,13 +44,13 @@ export interface AgentOptions {
   readonly afterCheck?: (report: DriftReport) => Promise<void>;
 }
 
-type Trigger = 'start' | 'change' | 'full' | 'snapshot' | 'request' | 'recovered';
-
 /**
  * The sidecar: polls a few Envoy stats every interval, runs a full check in
  * the worker when they move (or every few minutes), turns reports into
  * finding transitions and events, and answers on its own endpoint. Never two
- * polls at once; backs off while the proxy is unreachable.
+ * polls at once; backs off while the proxy is unreachable. This class wires
+ * and runs the loop; the state each part keeps lives in the part: pacing,
+ * reachability, the change signal, the pending check, the declaration.
  */
 export class Agent implements AgentView {
   readonly metrics = new AgentMetrics();
@@ -58,47 +61,32 @@ export class Agent implements AgentView {
   private readonly logger: Logger;
   private readonly admin: AdminClient;
   private runner: CheckRunner | undefined;
-  private readonly listeners = new Set<(event: DriftEvent) => void>();
+  private readonly events = new AgentEvents({
+    pipeline: () => this.started().pipeline,
+    proxy: () => {
+      const proxy = this.lastReport?.proxy;
+      return { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) };
+    },
+    writeHealth: this.writeHealth,
+    counter: this.metrics.events,
+  });
   private pipeline: EventPipeline | undefined;
   private findings: FindingStore | undefined;
   private server: AgentServer | undefined;
   private watcher: DeclaredWatcher | undefined;
   private controlPlane: ControlPlaneWatch | undefined;
-  private declared: DeclaredSummary | undefined;
-  private declaredError: string | undefined;
-  private declaredAt: string | undefined;
+  private declaration: Declaration | undefined;
   private lastReport: DriftReport | undefined;
   private lastCheck: { at: string; durationMs: number; trigger: Trigger; attribution: Attribution; cache: CheckSummary['cache'] } | undefined;
-  private lastStats: StatValues | undefined;
-  /** Time Envoy usually takes to answer a stats poll (one slow answer does not stretch the interval). */
-  private readonly pollCost = new PollCost();
-  /** Time Envoy usually takes to answer the per-interval /runtime poll: part of the same budget. */
-  private readonly lightCost = new PollCost();
-  private knownRequests: number | undefined;
-  /** The runtime's fingerprint at the last poll. */
-  private lastRuntime: string | undefined;
-  /** The Envoy process last seen (start time, hot-restart epoch). */
-  private process: ProcessIdentity | undefined;
-  /** When the next stats scan is due. */
-  private nextScanAt = 0;
-  /** Until when every step scans the stats: a watched xDS file changed, and Envoy may still be applying it. */
-  private scanUntil = 0;
+  private readonly pacing: Pacing;
+  private readonly reachability = new ProxyReachability();
+  private readonly signal = new ChangeSignal();
+  private readonly pending = new PendingCheck();
   private readonly xdsWatcher = new XdsFileWatcher((file) => this.xdsFileChanged(file));
-  private processMarker: string | undefined;
   private remediator: Remediator | undefined;
-  /** The declaration on this thread too, only while some service may be remediated. */
-  private declaredHere: DeclaredSnapshot | undefined;
   private adsAddress: string | undefined;
-  private xdsFromFiles = false;
-  private reachable: boolean | undefined;
-  private lastError: string | undefined;
-  private failures = 0;
-  private checkFailures = 0;
   /** The wait before the next step, as last scheduled (shown on /v1/status: backoff is visible, not guessed). */
   private scheduledDelayMs = 0;
-  private lastFullCheck = 0;
-  private pendingTrigger: Trigger | undefined = 'start';
-  private pendingAttribution: Attribution = 'unknown';
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private stopping = false;
@@ -109,6 +97,7 @@ export class Agent implements AgentView {
   constructor(private readonly options: AgentOptions) {
     this.config = options.config;
     this.logger = options.logger;
+    this.pacing = new Pacing(this.config);
     const address = parseAdminAddress(this.config.admin);
     if (!address.ok) throw address.error;
     this.admin = new AdminClient(address.value, { timeoutMs: this.config.timeoutMs, maxBytes: 4 * 1024 * 1024 });
@@ -134,10 +123,16 @@ export class Agent implements AgentView {
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
     this.runner = new CheckRunner();
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
-    if (this.config.declared) {
-      this.declared = await this.runner.loadDeclared(this.config.declared);
-      this.declaredAt = new Date().toISOString();
-    }
+    this.declaration = new Declaration({
+      runner: this.runner,
+      path: this.config.declared,
+      remediation: this.config.remediation !== 'observe' || this.config.remediationPolicy.ads !== undefined,
+      valid: this.metrics.snapshotValid,
+      logger: this.logger,
+      emit: (input) => this.emit(input),
+      stopping: () => this.stopping,
+    });
+    await this.declaration.load();
     this.metrics.snapshotValid.set(1);
     this.pipeline = new EventPipeline({
       dataDir: this.config.dataDir,
@@ -149,10 +144,10 @@ export class Agent implements AgentView {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     await this.pipeline.start();
-    await this.loadDeclaredHere();
+    if (this.declaration.snapshot) await this.ensureRemediator();
     if (this.config.remediationPolicy.ads) {
-      if (!this.declaredHere) throw new DriftError(ErrorCodes.INTERNAL, 'ads: the declaration is not loaded');
-      const started = await (await this.ensureRemediator()).startAds(this.declaredHere);
+      if (!this.declaration.snapshot) throw new DriftError(ErrorCodes.INTERNAL, 'ads: the declaration is not loaded');
+      const started = await (await this.ensureRemediator()).startAds(this.declaration.snapshot);
       if (!started.ok) throw started.error;
       this.adsAddress = started.value;
       this.logger.info({ ads: this.adsAddress }, 'serving the declared snapshot over ADS');
@@ -165,7 +160,8 @@ export class Agent implements AgentView {
     }
     const against = [this.config.declared, this.config.controlPlane && `control plane ${this.config.controlPlane.address}`].filter(Boolean).join(' and ');
     await this.emit({ type: 'agent.started', severity: 'info', message: `envoy-drift ${version} watching ${this.config.admin} against ${against}` });
-    if (this.declared) await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${this.declared.path}: ${this.declared.resources} resources, root ${this.declared.root}` });
+    const declared = this.declaration.summary;
+    if (declared) await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${declared.path}: ${declared.resources} resources, root ${declared.root}` });
     if (this.config.controlPlane) {
       // Loaded only when asked for: gRPC and the type registry stay off the main thread of an agent that watches files.
       const [{ ControlPlaneWatch }, { envoyRegistry }] = await Promise.all([import('./control-plane-watch.js'), import('../proto/envoy-registry.js')]);
@@ -209,7 +205,7 @@ export class Agent implements AgentView {
 
   readiness(): { ready: boolean; reason?: string } {
     if (!this.lastReport) return { ready: false, reason: 'no complete check yet' };
-    if (!this.reachable) return { ready: false, reason: `proxy unreachable: ${this.lastError ?? ''}` };
+    if (!this.reachability.reachable) return { ready: false, reason: `proxy unreachable: ${this.reachability.lastError ?? ''}` };
     if (this.writeHealth.reason) return { ready: false, reason: this.writeHealth.reason };
     if (this.dumpHealth.reason) return { ready: false, reason: this.dumpHealth.reason };
     return { ready: true };
@@ -220,7 +216,7 @@ export class Agent implements AgentView {
   }
 
   snapshot(): unknown {
-    return { ...this.declared, ...(this.declaredAt ? { loadedAt: this.declaredAt } : {}), ...(this.declaredError ? { lastError: this.declaredError } : {}) };
+    return this.declaration?.view() ?? {};
   }
 
   status(): unknown {
@@ -231,16 +227,16 @@ export class Agent implements AgentView {
         endpoint: this.endpoint,
         intervalMs: this.config.intervalMs,
         nextDelayMs: this.scheduledDelayMs,
-        consecutiveFailures: Math.max(this.failures, this.checkFailures),
-        effectiveIntervalMs: this.effectiveIntervalMs(),
-        pollCostMs: Math.round(this.pollCost.ms * 10) / 10,
+        consecutiveFailures: Math.max(this.reachability.failures, this.pacing.checkFailures),
+        effectiveIntervalMs: this.pacing.effectiveIntervalMs(),
+        pollCostMs: Math.round(this.pacing.pollCost.ms * 10) / 10,
         fullCheckIntervalMs: this.config.fullCheckIntervalMs,
         remediation: this.config.remediation,
         dryRun: this.config.dryRun,
         remediationActive: this.remediationActive(),
         ...(this.adsAddress ? { ads: this.adsAddress } : {}),
       },
-      proxy: { admin: this.config.admin, reachable: this.reachable ?? false, ...(this.lastError ? { lastError: this.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
+      proxy: { admin: this.config.admin, reachable: this.reachability.reachable ?? false, ...(this.reachability.lastError ? { lastError: this.reachability.lastError } : {}), ...(this.lastReport ? { identity: this.lastReport.proxy } : {}) },
       declared: this.snapshot(),
       journal: { committedSeq: this.pipeline?.journal.committedSeq ?? 0, checkpoint: this.pipeline?.checkpoint ?? null },
       ...(this.controlPlane ? { controlPlane: this.controlPlane.status() } : {}),
@@ -253,56 +249,31 @@ export class Agent implements AgentView {
 
   async checkNow(): Promise<DriftReport> {
     await this.current?.catch(() => undefined);
-    this.pendingTrigger = 'request';
+    this.pending.replace('request');
     clearTimeout(this.timer);
     await this.runStep();
-    if (!this.lastReport) throw new DriftError(ErrorCodes.ADMIN_UNREACHABLE, this.lastError ?? 'no complete check');
+    if (!this.lastReport) throw new DriftError(ErrorCodes.ADMIN_UNREACHABLE, this.reachability.lastError ?? 'no complete check');
     return this.lastReport;
   }
 
   /** A check as soon as the loop is free, without waiting for it. */
   requestCheck(): void {
-    this.pendingTrigger ??= 'request';
+    this.pending.ask('request');
     if (!this.current) this.schedule(0);
   }
 
   subscribe(listener: (event: DriftEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   /** Journal first (synced), then the live listeners (SSE). */
-  async emit(input: EventInput): Promise<DriftEvent> {
-    await this.journalOwed();
-    return this.journal(input);
-  }
-
-  /** The event about a write outage, as soon as one can be journaled, before anything else. */
-  private async journalOwed(): Promise<void> {
-    const owed = this.writeHealth.owedEvent();
-    if (!owed) return;
-    await this.journal(owed);
-    this.writeHealth.owedEventJournaled();
-  }
-
-  private async journal(input: EventInput): Promise<DriftEvent> {
-    const proxy = this.lastReport?.proxy;
-    let event: DriftEvent;
-    try {
-      event = await this.started().pipeline.emit({ ...input, proxy: { ...(proxy?.nodeId ? { nodeId: proxy.nodeId } : {}), ...(proxy?.cluster ? { cluster: proxy.cluster } : {}) } });
-    } catch (error) {
-      this.writeHealth.failed(asDriftError(error));
-      throw error;
-    }
-    this.writeHealth.succeeded();
-    this.metrics.events.inc({ type: event.type });
-    for (const listener of this.listeners) listener(event);
-    return event;
+  emit(input: EventInput): Promise<DriftEvent> {
+    return this.events.emit(input);
   }
 
   /** Whether any service may be remediated: only then does the agent hold the declaration and the live state here too. */
   private remediationActive(): boolean {
-    return this.config.remediation !== 'observe' || this.config.remediationPolicy.ads !== undefined || (this.declared?.modes ?? []).some((m) => m !== 'observe');
+    return this.declaration?.remediating() ?? false;
   }
 
   /**
@@ -323,19 +294,6 @@ export class Agent implements AgentView {
     return this.remediator;
   }
 
-  private async loadDeclaredHere(): Promise<void> {
-    if (!this.remediationActive() || !this.config.declared) {
-      this.declaredHere = undefined;
-      return;
-    }
-    await this.ensureRemediator();
-    const [{ loadDeclared }, { envoyRegistry }] = await Promise.all([import('../declared/load-declared.js'), import('../proto/envoy-registry.js')]);
-    // The worker validated it already; a failure here keeps the last one.
-    const result = await loadDeclared(this.config.declared, envoyRegistry());
-    if (result.ok) this.declaredHere = result.value;
-    else this.logger.warn({ err: result.error }, 'declared snapshot not loaded for remediation');
-  }
-
   // ---- the loop
 
   private schedule(delayMs: number): void {
@@ -352,30 +310,9 @@ export class Agent implements AgentView {
       .finally(() => {
         this.current = undefined;
         this.lastTick = Date.now();
-        this.schedule(this.nextDelay());
+        this.schedule(this.pacing.nextDelay(this.reachability.failures));
       });
     return this.current;
-  }
-
-  /**
-   * The stats scan's interval, stretched so that the scans keep Envoy's admin
-   * (its main thread, which also applies config) busy for at most the admin
-   * budget: a proxy with thousands of clusters makes each scan cost more. The
-   * per-interval `/runtime` poll costs a fraction of a millisecond.
-   */
-  effectiveIntervalMs(): number {
-    // The /runtime polls take their share of the budget first (never all of it: the scan still runs, at worst four times rarer).
-    const scanBudget = Math.max(this.config.adminBudget - this.lightCost.ms / this.config.intervalMs, this.config.adminBudget / 4);
-    const paced = this.pollCost.ms / scanBudget;
-    return Math.round(Math.min(Math.max(this.config.intervalMs, this.config.maxBackoffMs), Math.max(this.config.intervalMs, paced)));
-  }
-
-  private nextDelay(): number {
-    const failures = Math.max(this.failures, this.checkFailures);
-    if (failures === 0 && Date.now() < this.scanUntil) return Math.min(this.config.intervalMs, 250);
-    if (failures === 0) return this.config.intervalMs;
-    // Backoff while the proxy does not answer, or its dump keeps failing.
-    return backoffDelay(failures, { initialMs: this.config.intervalMs, maxMs: this.config.maxBackoffMs });
   }
 
   private async step(): Promise<void> {
@@ -387,28 +324,24 @@ export class Agent implements AgentView {
       await this.unreachable(asDriftError(error));
       return;
     }
-    if (this.reachable === false) {
+    if (this.reachability.reachable === false) {
       await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin} answers again` });
-      this.pendingTrigger ??= 'recovered';
+      this.pending.ask('recovered');
     }
-    this.reachable = true;
-    this.failures = 0;
-    this.lastError = undefined;
+    this.reachability.answered();
     this.metrics.proxyReachable.set(1);
-    this.lightCost.record(light.tookMs);
+    this.pacing.lightCost.record(light.tookMs);
     const moved: string[] = [];
     let attribution: Attribution | undefined;
-    // A new connection: the process behind the old one may be gone. /server_info tells (it costs more than /runtime, so only then).
-    if (light.newConnection || !this.process) {
+    // /server_info costs more than /runtime: only when the process may have changed.
+    if (this.signal.needsIdentity(light.newConnection)) {
       try {
         this.metrics.adminRequests.inc({ kind: 'server_info' });
-        const identity = processIdentity(await this.admin.serverInfo());
-        const restart = restartBetween(this.process, identity);
+        const restart = this.signal.identity(processIdentity(await this.admin.serverInfo()));
         if (restart) {
           moved.push('server_info');
           attribution = restart;
         }
-        if (identity) this.process = identity;
       } catch (error) {
         const drift = asDriftError(error);
         if (drift.code === ErrorCodes.ADMIN_UNREACHABLE || drift.code === ErrorCodes.ADMIN_TIMEOUT) {
@@ -419,29 +352,28 @@ export class Agent implements AgentView {
         this.logger.debug({ err: drift }, 'server info unreadable');
       }
     }
-    if (this.lastRuntime !== undefined && light.runtime !== this.lastRuntime) {
+    if (this.signal.runtime(light.runtime)) {
       moved.push('runtime');
       attribution ??= 'admin runtime override';
     }
-    this.lastRuntime = light.runtime;
-    if (Date.now() >= this.nextScanAt || Date.now() < this.scanUntil) {
+    if (this.pacing.scanDue()) {
       const scanned = await this.scanStats();
       if (scanned === 'unreachable') return;
       if (scanned) {
-        this.scanUntil = 0;
+        this.pacing.moved();
         moved.push(...scanned.moved);
         attribution ??= scanned.attribution;
       }
     }
     if (attribution) {
       this.logger.debug({ moved, attribution }, 'proxy state moved');
-      this.pendingTrigger ??= 'change';
-      this.pendingAttribution = attribution;
+      this.pending.moved(attribution);
     }
-    if (!this.pendingTrigger && Date.now() - this.lastFullCheck >= this.config.fullCheckIntervalMs) this.pendingTrigger = 'full';
+    if (!this.pending.trigger && this.pacing.fullCheckDue()) this.pending.ask('full');
+    const trigger = this.pending.trigger;
     // Without files, nothing is declared until the control plane's first answer.
-    if (!this.pendingTrigger || !this.declared) return;
-    await this.check(this.pendingTrigger, this.pendingAttribution);
+    if (!trigger || !this.declaration?.summary) return;
+    await this.check(trigger, this.pending.attribution);
   }
 
   /**
@@ -458,14 +390,8 @@ export class Agent implements AgentView {
       await this.unreachable(asDriftError(error));
       return 'unreachable';
     }
-    this.pollCost.record(stats.tookMs);
-    this.nextScanAt = Date.now() + this.effectiveIntervalMs() - this.config.intervalMs / 2;
-    const requests = adminRequestCount(stats);
-    const restarted = (requests !== undefined && this.knownRequests !== undefined && requests < this.knownRequests) || uptimeDropped(this.lastStats, stats);
-    if (requests !== undefined) this.knownRequests = requests;
-    const change = statChange(this.lastStats, stats, this.xdsFromFiles, restarted);
-    this.lastStats = stats;
-    return change;
+    this.pacing.scanned(stats.tookMs);
+    return this.signal.stats(stats);
   }
 
   /**
@@ -477,17 +403,14 @@ export class Agent implements AgentView {
   private xdsFileChanged(file: string): void {
     if (this.stopping) return;
     this.logger.debug({ file }, 'xDS file changed');
-    this.scanUntil = Date.now() + 3_000;
+    this.pacing.xdsFileChanged();
     if (!this.current) this.schedule(Math.min(this.scheduledDelayMs, 50));
   }
 
   private async unreachable(error: DriftError): Promise<void> {
-    this.failures += 1;
     this.metrics.pollErrors.inc({ code: error.code });
     this.metrics.proxyReachable.set(0);
-    this.lastError = error.message;
-    if (this.reachable !== false) {
-      this.reachable = false;
+    if (this.reachability.failed(error)) {
       this.logger.warn({ err: error }, 'proxy unreachable');
       await this.emit({ type: 'proxy.unreachable', severity: 'high', message: error.message });
     }
@@ -505,9 +428,9 @@ export class Agent implements AgentView {
       const drift = asDriftError(error);
       // The stats poll just answered: a dump that fails now (cut short, malformed, an error status, too slow) is
       // "answers but unusable", one state with backoff, not a flapping unreachable/recovered pair.
-      this.checkFailures += 1;
+      this.pacing.checkFailed();
       this.metrics.pollErrors.inc({ code: drift.code });
-      this.lastError = drift.message;
+      this.reachability.checkFailed(drift);
       if (this.dumpHealth.failed(drift)) {
         this.logger.error({ err: drift }, 'config dump unusable');
         await this.emit({ type: 'proxy.dump_unusable', severity: 'high', message: `Envoy admin ${this.config.admin} answers, but its config dump is unusable: ${drift.message}` });
@@ -515,19 +438,14 @@ export class Agent implements AgentView {
       return;
     }
     stop();
-    this.checkFailures = 0;
+    this.pacing.checkSucceeded();
     const ended = this.dumpHealth.succeeded();
     if (ended) await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin}: the config dump is usable again (unusable since ${ended.since}, ${ended.failures} tries)` });
-    this.pendingTrigger = undefined;
-    this.pendingAttribution = 'unknown';
-    this.lastFullCheck = Date.now();
+    this.pending.done();
     this.metrics.checks.inc({ trigger });
     this.metrics.lastSuccess.set(Date.now() / 1000);
-    this.xdsFromFiles = summary.xdsFromFiles;
     this.xdsWatcher.update(summary.xdsFiles);
-    // A new process marker is a restart, whatever the stats said (they can miss a quick one).
-    if (summary.processMarker && this.processMarker && summary.processMarker !== this.processMarker && attribution !== 'hot restart') attribution = 'proxy restart';
-    if (summary.processMarker) this.processMarker = summary.processMarker;
+    attribution = this.signal.checked(summary, attribution);
     const report = summary.report;
     this.metrics.recordReport(report);
     this.lastCheck = { at: report.checkedAt, durationMs: Math.round(summary.durationMs), trigger, attribution, cache: summary.cache };
@@ -536,25 +454,16 @@ export class Agent implements AgentView {
     this.lastReport = report;
     if (!(await this.journalTransitions(report, attribution))) {
       // Not journaled (disk full): the next step checks again and plans the rest anew.
-      this.pendingTrigger ??= trigger;
-      this.checkFailures += 1;
+      this.pending.ask(trigger);
+      this.pacing.checkFailed();
       return;
     }
     this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
-    if (this.remediator && summary.live && this.declaredHere) {
-      await this.remediator.handle({ report, declared: this.declaredHere, live: summary.live, snapshotValid: this.declaredError === undefined });
+    const declared = this.declaration?.snapshot;
+    if (this.remediator && summary.live && declared) {
+      await this.remediator.handle({ report, declared, live: summary.live, snapshotValid: this.declaration?.valid ?? true });
     }
     await this.options.afterCheck?.(report).catch((error: unknown) => this.logger.error({ err: asDriftError(error) }, 'after-check hook failed'));
-  }
-
-  private async saveFindings(findings: FindingStore): Promise<void> {
-    try {
-      await findings.save();
-    } catch (error) {
-      this.writeHealth.failed(asDriftError(error));
-      throw error;
-    }
-    this.writeHealth.succeeded();
   }
 
   /** Each transition counts once its event is journaled; false when the journal refused one. */
@@ -562,11 +471,11 @@ export class Agent implements AgentView {
     const findings = this.started().findings;
     try {
       for (const transition of findings.plan(report.drift, (d) => attributeFinding(d, attribution), new Date(report.checkedAt))) {
-        await this.emit(eventOf(transition));
+        await this.emit(findingEvent(transition));
         findings.commit(transition);
       }
-      if (findings.unsaved) await this.saveFindings(findings);
-      await this.journalOwed();
+      if (findings.unsaved) await this.events.write(() => findings.save());
+      await this.events.journalOwed();
       return true;
     } catch (error) {
       this.logger.error({ err: asDriftError(error) }, 'drift transitions not journaled or saved; retried at the next check');
@@ -576,99 +485,17 @@ export class Agent implements AgentView {
 
   /** A control plane's new intent: a declaration change like a file's, validated in full by the worker first. */
   private async applyIntent(intent: Intent): Promise<void> {
-    if (this.stopping) return;
-    const summary = await this.runner!.applyIntent(intent);
-    if (summary.contentHash === this.declared?.contentHash) return;
-    this.declared = summary;
-    this.declaredAt = new Date().toISOString();
-    const versions = Object.values(intent.types).map((t) => t?.version).filter((v, i, all) => all.indexOf(v) === i).join(', ');
-    await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `${summary.path} version ${versions} for node ${intent.nodeId}: ${summary.resources} resources, root ${summary.root}` });
-    this.pendingTrigger = 'snapshot';
-    this.pendingAttribution = 'control-plane push';
+    if (this.stopping || !(await this.declaration!.applyIntent(intent))) return;
+    this.pending.replace('snapshot', 'control-plane push');
     this.schedule(0);
     // Push lag turns into `stale` once the grace is over, whether or not the proxy's stats move again.
     setTimeout(() => this.requestCheck(), intent.staleGraceMs + 250).unref();
   }
 
   private async reloadDeclared(): Promise<void> {
-    if (this.stopping || !this.config.declared) return;
-    try {
-      const summary = await this.runner!.loadDeclared(this.config.declared);
-      // A SIGTERM during a long load: the journal and the worker are closing; this reload is moot.
-      if (this.stopping) return;
-      this.declaredError = undefined;
-      this.metrics.snapshotValid.set(1);
-      if (summary.contentHash === this.declared?.contentHash) return;
-      this.declared = summary;
-      this.declaredAt = new Date().toISOString();
-      await this.loadDeclaredHere();
-      await this.emit({ type: 'snapshot.loaded', severity: 'info', message: `declared snapshot ${summary.path}: ${summary.resources} resources, root ${summary.root}` });
-      this.pendingTrigger = 'snapshot';
-      this.pendingAttribution = 'unknown';
-      this.schedule(0);
-    } catch (error) {
-      const drift = asDriftError(error);
-      if (this.stopping || this.declaredError === drift.message) return;
-      this.declaredError = drift.message;
-      this.metrics.snapshotValid.set(0);
-      this.logger.warn({ err: drift }, 'declared snapshot invalid; the last good one stays in force');
-      await this.emit({ type: 'snapshot.invalid', severity: 'high', message: `${drift.message} (the last good snapshot stays in force)` });
-    }
+    if (!(await this.declaration!.reload())) return;
+    if (this.declaration!.snapshot) await this.ensureRemediator();
+    this.pending.replace('snapshot', 'unknown');
+    this.schedule(0);
   }
-}
-
-async function readToken(file: string): Promise<Buffer> {
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (!token) throw new DriftError(ErrorCodes.USAGE, `--token-file ${file}: the file is empty`);
-    return Buffer.from(token);
-  } catch (error) {
-    if (error instanceof DriftError) throw error;
-    throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-function attributeFinding(drift: Drift, trigger: Attribution): Attribution {
-  if (drift.resourceType === 'runtime' && drift.paths.some((p) => p.path.startsWith('/admin_override'))) return 'admin runtime override';
-  if (drift.resourceType === 'runtime' && drift.kind === 'added') return 'admin runtime override';
-  return trigger;
-}
-
-function eventOf(transition: Transition): EventInput {
-  const { finding } = transition;
-  const d = finding.drift;
-  const what = `${d.resourceType} ${d.name} (${d.service})`;
-  const message =
-    transition.type === 'drift.detected'
-      ? `drift detected: ${what} ${d.kind}`
-      : transition.type === 'drift.resolved'
-        ? `drift resolved: ${what} matches its declaration again`
-        : `drift ${transition.reminder ? 'still present' : 'changed'}: ${what} ${d.kind}`;
-  return {
-    type: transition.type,
-    severity: transition.type === 'drift.resolved' ? 'info' : d.severity,
-    service: finding.service,
-    findingId: finding.id,
-    resource: { type: d.resourceType, name: d.name },
-    ...(transition.type !== 'drift.resolved'
-      ? { changes: d.paths.map((p) => ({ path: p.path, ...(p.declared !== undefined ? { declared: JSON.stringify(p.declared) } : {}), ...(p.live !== undefined ? { live: JSON.stringify(p.live) } : {}) })) }
-      : {}),
-    attribution: { source: finding.attribution },
-    ...(d.declaredHash ? { declaredHash: d.declaredHash } : {}),
-    ...(d.liveHash ? { liveHash: d.liveHash } : {}),
-    message: `${message}${d.details ? `: ${d.details}` : ''}${d.reasons.length ? ` (${d.reasons.join('; ')})` : ''}`,
-  };
-}
-
-function remediationEventInput(event: RemediationEvent): EventInput {
-  const slash = event.findingKey?.indexOf('/') ?? -1;
-  const facts = [event.proposalId && `remediation ${event.proposalId}`, event.mechanism && `mechanism ${event.mechanism}`, event.dryRun && 'dry run'].filter(Boolean).join(', ');
-  return {
-    type: event.type,
-    severity: event.severity,
-    service: event.service,
-    ...(event.findingKey && slash > 0 ? { resource: { type: event.findingKey.slice(0, slash), name: event.findingKey.slice(slash + 1) } } : {}),
-    ...(event.mechanism ? { attribution: { actor: `envoy-drift remediation (${event.mechanism})` } } : {}),
-    message: `${event.detail}${facts ? ` [${facts}]` : ''}`,
-  };
 }

@@ -1,11 +1,12 @@
 import type { DriftReport } from '../compare/drift.js';
 import type { Intent } from '../control-plane/intent.js';
+import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 
 /** Messages between the agent and its check worker (structured-clone data only). */
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
-  | { readonly id: number; readonly type: 'load'; readonly path: string }
+  | { readonly id: number; readonly type: 'load'; readonly path: string; readonly remediation: boolean; readonly knownContentHash?: string }
   | { readonly id: number; readonly type: 'intent'; readonly intent: Intent }
   | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean };
 
@@ -19,6 +20,18 @@ export interface DeclaredSummary {
   readonly contentHash: string;
   /** The remediation modes the manifest names (services and defaults). */
   readonly modes: readonly string[];
+}
+
+/**
+ * A declaration loaded and validated by the worker. The declaration itself
+ * comes along, as a copy, only when some service may be remediated (the
+ * agent asks with `remediation`, or the manifest names a remediating mode)
+ * and its content is not the one the agent has already: the remediator needs
+ * it on the agent's thread, and a copy costs less than a second load.
+ */
+export interface LoadedDeclaration {
+  readonly summary: DeclaredSummary;
+  readonly snapshot?: DeclaredSnapshot;
 }
 
 export interface CheckSummary {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { DriftError, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { Intent } from '../control-plane/intent.js';
-import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
+import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: DriftError) => void };
 
@@ -67,8 +67,8 @@ export class CheckRunner {
   }
 
   /** Loads and validates a declaration; it replaces the one in force only when valid. */
-  loadDeclared(path: string): Promise<DeclaredSummary> {
-    return this.call({ type: 'load', path });
+  loadDeclared(path: string, options: { readonly remediation: boolean; readonly knownContentHash?: string | undefined }): Promise<LoadedDeclaration> {
+    return this.call({ type: 'load', path, remediation: options.remediation, ...(options.knownContentHash !== undefined ? { knownContentHash: options.knownContentHash } : {}) });
   }
 
   /** A control plane's new intent: validated in full before it replaces the declaration in force. */

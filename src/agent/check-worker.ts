@@ -16,7 +16,7 @@ import { resourceSetRoot } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';
 import { intentSummary } from './intent-summary.js';
 import type { Intent } from '../control-plane/intent.js';
-import type { CheckSummary, DeclaredSummary, WorkerRequest, WorkerResponse } from './check-protocol.js';
+import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 /*
  * The check worker: fetching, parsing, canonicalising, hashing and comparing
@@ -70,7 +70,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         contentHash: await contentHash(fileDeclared.sources),
         modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
       };
-      return summary;
+      const remediating = request.remediation || summary.modes.some((m) => m !== 'observe');
+      return { summary, ...(remediating && summary.contentHash !== request.knownContentHash ? { snapshot: fileDeclared } : {}) } satisfies LoadedDeclaration;
     }
     case 'intent': {
       // Canonicalised in full first: an intent that cannot be read never replaces the one in force.

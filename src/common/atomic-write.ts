@@ -34,7 +34,12 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     await rm(temporary, { force: true });
     throw error;
   }
-  const folder = await open(dirname(path), 'r');
+  await syncFolder(dirname(path));
+}
+
+/** Makes a file's creation, rename or removal in `dir` durable. */
+export async function syncFolder(dir: string): Promise<void> {
+  const folder = await open(dir, 'r');
   try {
     await folder.sync();
   } finally {

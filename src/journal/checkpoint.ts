@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DriftError, ErrorCodes } from '../errors.js';
-import type { Checkpoint } from '../events/event.js';
+import { createEvent, type Checkpoint, type DriftEvent, type ProxyIdentity } from '../events/event.js';
 
 /**
  * Ed25519-signed checkpoints over the journal head. The signed bytes name the
@@ -62,4 +62,26 @@ export function verifyCheckpoint(checkpoint: Checkpoint, pinned?: KeyObject): bo
   } catch {
     return false;
   }
+}
+
+/** The newest checkpoint written, as shown on the agent's status. */
+export interface CheckpointHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: string;
+  readonly signed: boolean;
+}
+
+/** The `audit.checkpoint` event for a head: signed with the key when there is one. */
+export function checkpointEvent(head: CheckpointHead, privateKey: KeyObject | undefined, proxy: ProxyIdentity | undefined): DriftEvent {
+  return createEvent(
+    {
+      type: 'audit.checkpoint',
+      severity: 'info',
+      time: head.time,
+      message: `journal head ${head.seq}${privateKey ? ' signed' : ''}`,
+      checkpoint: privateKey ? signCheckpoint(privateKey, head.seq, head.hash) : { seq: head.seq, hash: head.hash },
+    },
+    proxy,
+  );
 }

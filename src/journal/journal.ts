@@ -1,15 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { createEvent, type DriftEvent, type EventInput, type ProxyIdentity } from '../events/event.js';
-import { signCheckpoint } from './checkpoint.js';
+import { checkpointEvent, type CheckpointHead } from './checkpoint.js';
 import type { CursorStore } from './cursor-store.js';
-import { encodeRecord, GENESIS_HASH, readRecordLine, type JournalRecord } from './record.js';
-import { ANCHOR_FILE, journalDir, listSegments, segmentName, type Anchor, type SegmentFile } from './segments.js';
+import { JournalLock } from './journal-lock.js';
+import { encodeRecord, GENESIS_HASH, type JournalRecord } from './record.js';
+import { recoverJournal, type SizedSegment } from './recovery.js';
+import { dropOldestSegment } from './retention.js';
+import { journalDir, segmentName, syncDir, type SegmentFile } from './segments.js';
 
 export interface JournalOptions {
   readonly dataDir: string;
@@ -43,31 +44,20 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-interface OpenSegment extends SegmentFile {
-  size: number;
-}
-
 /**
  * The append-only, hash-chained, segmented journal. An event counts as
  * emitted only once `append` resolves: its record is written and fdatasync'd.
  * Appends that arrive while a sync is running are written together in the
  * next one (group commit). Emits `commit` with the last committed sequence,
  * and `failure` for a background failure (a gap event that could not be written).
+ * Recovery at open, the size bound and the lock live in their own modules.
  */
-/** The newest checkpoint written, as shown on the agent's status. */
-export interface CheckpointHead {
-  readonly seq: number;
-  readonly hash: string;
-  readonly time: string;
-  readonly signed: boolean;
-}
-
 export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftError]; checkpoint: [CheckpointHead] }> {
   readonly dir: string;
   readonly #options: JournalOptions;
   readonly #segmentBytes: number;
   readonly #maxBytes: number;
-  #segments: OpenSegment[] = [];
+  #segments: SizedSegment[] = [];
   #handle: FileHandle | undefined;
   #seq = 0;
   #hash = GENESIS_HASH;
@@ -75,7 +65,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #closed = false;
-  #lockPath: string;
+  #lock: JournalLock | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #lastCheckpoint: CheckpointHead | undefined;
 
@@ -87,20 +77,19 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     this.dir = journalDir(options.dataDir);
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#lockPath = join(this.dir, 'lock');
   }
 
   static async open(options: JournalOptions): Promise<Journal> {
     const journal = new Journal(options);
     try {
-      mkdirSync(journal.dir, { recursive: true });
-      journal.#lock();
-      journal.#recover();
+      await mkdir(journal.dir, { recursive: true });
+      journal.#lock = await JournalLock.acquire(journal.dir);
+      await journal.#recover();
       const last = journal.#segments.at(-1);
       if (!last) await journal.#startSegment(journal.#seq + 1);
       else journal.#handle = await open(last.path, 'a');
     } catch (error) {
-      journal.#unlock();
+      await journal.#lock?.release();
       if (error instanceof DriftError) throw error;
       throw new DriftError(ErrorCodes.JOURNAL_IO, `${journal.dir}: ${(error as Error).message}`, { cause: error });
     }
@@ -188,7 +177,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     await this.#idle();
     await this.#handle?.close();
     this.#handle = undefined;
-    this.#unlock();
+    await this.#lock?.release();
   }
 
   async #flushLoop(): Promise<void> {
@@ -231,14 +220,14 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     for (const entry of entries) {
       if (entry === CHECKPOINT) {
         head = this.#checkpointHead(seq, hash);
-        push(this.#checkpointEvent(head));
+        push(checkpointEvent(head, this.#options.checkpoint?.privateKey, this.#options.proxy));
         lastCheckpoint = seq;
       } else push(entry);
     }
     const checkpoint = this.#options.checkpoint;
     if (checkpoint && seq - lastCheckpoint >= checkpoint.every) {
       head = this.#checkpointHead(seq, hash);
-      push(this.#checkpointEvent(head));
+      push(checkpointEvent(head, this.#options.checkpoint?.privateKey, this.#options.proxy));
       lastCheckpoint = seq;
     }
     const bytes = Buffer.from(lines.join(''));
@@ -269,20 +258,6 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
     return { seq, hash, time: new Date().toISOString(), signed: this.#options.checkpoint?.privateKey !== undefined };
   }
 
-  #checkpointEvent(head: CheckpointHead): DriftEvent {
-    const key = this.#options.checkpoint?.privateKey;
-    return createEvent(
-      {
-        type: 'audit.checkpoint',
-        severity: 'info',
-        time: head.time,
-        message: `journal head ${head.seq}${key ? ' signed' : ''}`,
-        checkpoint: key ? signCheckpoint(key, head.seq, head.hash) : { seq: head.seq, hash: head.hash },
-      },
-      this.#options.proxy,
-    );
-  }
-
   async #rollAndPrune(): Promise<void> {
     const active = this.#segments.at(-1);
     if (active && active.size >= this.#segmentBytes && !this.#closed) {
@@ -291,178 +266,32 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
       await this.#startSegment(this.#seq + 1);
     }
     while (this.sizeBytes > this.#maxBytes && this.#segments.length > 1) {
-      const { gaps, lastRecord } = this.#planDrop();
-      // The gap events are on disk before the records they describe are gone: a crash in between repeats them, never loses them.
-      if (gaps.length > 0) {
+      const [oldest, next] = this.#segments as [SizedSegment, SizedSegment];
+      await dropOldestSegment(this.dir, oldest, next, { sinkNames: this.#options.sinkNames ?? [], cursors: this.#options.cursors }, async (gaps) => {
         await this.#write(gaps.map((gap) => createEvent(gap, this.#options.proxy)));
         this.emit('commit', this.#seq);
-      }
-      if (lastRecord) writeAnchor(this.dir, { seq: lastRecord.seq, hash: lastRecord.hash });
-      unlinkSync((this.#segments[0] as OpenSegment).path);
-      syncDir(this.dir);
+      });
       this.#segments.shift();
     }
-  }
-
-  /** What dropping the oldest segment loses: one delivery.gap event per sink that has not delivered all of it. */
-  #planDrop(): { gaps: EventInput[]; lastRecord: JournalRecord | undefined } {
-    const [oldest, next] = this.#segments as [OpenSegment, OpenSegment];
-    const lastSeq = next.firstSeq - 1;
-    const records = readSegment(oldest.path).records;
-    const lastRecord = records.at(-1);
-    const gaps: EventInput[] = [];
-    for (const sink of this.#options.sinkNames ?? []) {
-      const cursor = this.#options.cursors?.get(sink) ?? 0;
-      if (cursor >= lastSeq) continue;
-      const lost = records.filter((r) => r.seq > cursor);
-      const first = lost[0];
-      const last = lost.at(-1);
-      if (!first || !last) continue;
-      const countByType: Record<string, number> = {};
-      for (const r of lost) countByType[r.event.type] = (countByType[r.event.type] ?? 0) + 1;
-      gaps.push({
-        type: 'delivery.gap',
-        severity: 'high',
-        message: `sink ${sink} lost ${lost.length} records (seq ${first.seq}-${last.seq}): the journal size bound dropped them before delivery`,
-        gap: {
-          sink,
-          firstSeq: first.seq,
-          lastSeq: last.seq,
-          count: lost.length,
-          firstTime: first.event.time,
-          lastTime: last.event.time,
-          firstEventId: first.event.id,
-          lastEventId: last.event.id,
-          countByType,
-        },
-      });
-    }
-    return { gaps, lastRecord };
   }
 
   async #startSegment(firstSeq: number): Promise<void> {
     const path = join(this.dir, segmentName(firstSeq));
     this.#handle = await open(path, 'a');
-    syncDir(this.dir);
+    await syncDir(this.dir);
     this.#segments.push({ firstSeq, path, size: 0 });
   }
 
-  /**
-   * Rebuilds the head from disk. Only bytes after the last newline are cut: a
-   * torn write that was never acknowledged. A complete but damaged record is
-   * left in place for `audit verify` to report; the chain continues after it.
-   */
-  #recover(): void {
-    this.#segments = listSegments(this.dir).map((s) => ({ ...s, size: statSync(s.path).size }));
-    // A drop interrupted after the anchor was written: the segment it covers goes now.
-    const dropped = readAnchor(this.dir);
-    while (dropped && this.#segments.length > 1 && (this.#segments[1] as OpenSegment).firstSeq - 1 <= dropped.seq) {
-      unlinkSync((this.#segments.shift() as OpenSegment).path);
-      syncDir(this.dir);
-    }
-    const lastSegment = this.#segments.at(-1);
-    if (lastSegment) {
-      const text = readFileSync(lastSegment.path);
-      const complete = text.lastIndexOf(0x0a) + 1;
-      if (complete < text.length) {
-        const fd = openSync(lastSegment.path, 'r+');
-        try {
-          ftruncateSync(fd, complete);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        lastSegment.size = complete;
-      }
-    }
-    for (let index = this.#segments.length - 1; index >= 0; index--) {
-      const records = readSegment((this.#segments[index] as OpenSegment).path).records;
-      const last = records.at(-1);
-      if (last) {
-        const checkpoint = records.findLast((r) => r.event.checkpoint !== undefined)?.event;
-        if (checkpoint?.checkpoint) this.#lastCheckpoint = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.hash, time: checkpoint.time, signed: checkpoint.checkpoint.signature !== undefined };
-        this.#seq = last.seq;
-        this.#hash = last.hash;
-        this.#lastCheckpointSeq = last.seq;
-        return;
-      }
-    }
-    const anchor = readAnchor(this.dir);
-    if (anchor) {
-      this.#seq = anchor.seq;
-      this.#hash = anchor.hash;
-      this.#lastCheckpointSeq = anchor.seq;
-    } else if (lastSegment) {
-      this.#seq = (this.#segments[0] as OpenSegment).firstSeq - 1;
-    }
-  }
-
-  #lock(): void {
-    try {
-      const holder = Number(readFileSync(this.#lockPath, 'utf8'));
-      if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new DriftError(ErrorCodes.JOURNAL_LOCKED, `${this.dir}: journal is in use by process ${holder}`);
-      }
-    } catch (error) {
-      if (error instanceof DriftError) throw error;
-    }
-    writeFileSync(this.#lockPath, String(process.pid));
-  }
-
-  #unlock(): void {
-    try {
-      if (readFileSync(this.#lockPath, 'utf8') === String(process.pid)) unlinkSync(this.#lockPath);
-    } catch {
-      // already gone
-    }
+  async #recover(): Promise<void> {
+    const recovered = await recoverJournal(this.dir);
+    this.#segments = recovered.segments;
+    this.#seq = recovered.seq;
+    this.#hash = recovered.hash;
+    this.#lastCheckpointSeq = recovered.lastCheckpointSeq;
+    this.#lastCheckpoint = recovered.lastCheckpoint;
   }
 }
 
 function asJournalError(dir: string, error: unknown): DriftError {
   return error instanceof DriftError ? error : new DriftError(ErrorCodes.JOURNAL_IO, `${dir}: ${(error as Error).message}`, { cause: error });
 }
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Reads the complete records of a segment without checking hashes (verification is `audit verify`'s job). */
-export function readSegment(path: string): { records: JournalRecord[] } {
-  const text = readFileSync(path, 'utf8');
-  const records: JournalRecord[] = [];
-  let start = 0;
-  for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-    const record = readRecordLine(text.slice(start, end));
-    if (record) records.push(record);
-    start = end + 1;
-  }
-  return { records };
-}
-
-export function readAnchor(dir: string): Anchor | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(join(dir, ANCHOR_FILE), 'utf8')) as Anchor;
-    return typeof parsed.seq === 'number' && typeof parsed.hash === 'string' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeAnchor(dir: string, anchor: Anchor): void {
-  writeFileAtomicSync(join(dir, ANCHOR_FILE), `${JSON.stringify(anchor)}\n`);
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-

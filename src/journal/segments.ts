@@ -1,5 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncFolder, writeFileAtomic } from '../common/atomic-write.js';
+import { readRecordLine, type JournalRecord } from './record.js';
 
 /** Segment files are named after the sequence number of their first record. */
 export interface SegmentFile {
@@ -39,3 +42,44 @@ export interface Anchor {
 }
 
 export const ANCHOR_FILE = 'anchor.json';
+
+/** The complete records of a segment's text, without checking hashes (verification is `audit verify`'s job). */
+function parseSegment(text: string): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  let start = 0;
+  for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+    const record = readRecordLine(text.slice(start, end));
+    if (record) records.push(record);
+    start = end + 1;
+  }
+  return records;
+}
+
+/** Reads the complete records of a segment (synchronously: tools and tests; the running journal uses `readSegmentRecords`). */
+export function readSegment(path: string): { records: JournalRecord[] } {
+  return { records: parseSegment(readFileSync(path, 'utf8')) };
+}
+
+export async function readSegmentRecords(path: string): Promise<JournalRecord[]> {
+  return parseSegment(await readFile(path, 'utf8'));
+}
+
+export function readAnchor(dir: string): Anchor | undefined {
+  try {
+    return anchorOf(readFileSync(join(dir, ANCHOR_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function anchorOf(text: string): Anchor | undefined {
+  const parsed = JSON.parse(text) as Anchor;
+  return typeof parsed.seq === 'number' && typeof parsed.hash === 'string' ? parsed : undefined;
+}
+
+export async function writeAnchor(dir: string, anchor: Anchor): Promise<void> {
+  await writeFileAtomic(join(dir, ANCHOR_FILE), `${JSON.stringify(anchor)}\n`);
+}
+
+/** Makes a file's creation, rename or removal in `dir` durable. */
+export const syncDir = syncFolder;

@@ -3,9 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { newestClaim, type AnchorFile } from './anchor-file.js';
 import { verifyCheckpoint } from './checkpoint.js';
-import { readAnchor } from './journal.js';
 import { GENESIS_HASH, parseRecordLine } from './record.js';
-import { journalDir, listSegments } from './segments.js';
+import { journalDir, listSegments, readAnchor } from './segments.js';
 
 export type BreakKind = 'sequence-gap' | 'out-of-order' | 'hash-mismatch' | 'chain-break' | 'bad-signature' | 'truncated' | 'malformed' | 'missing-tail' | 'rewritten-head' | 'missing-journal' | 'bad-anchor';
 

@@ -8,7 +8,7 @@ import { asDriftError, DriftError, ErrorCodes, fail, type Result } from '../erro
 import { envoyRegistry, type EnvoyRegistry } from '../proto/envoy-registry.js';
 import { ChangeWindows } from './change-window.js';
 import { FlapDetector } from './flap-detector.js';
-import { AdsMechanism } from './mechanisms/ads-server.js';
+import { AdsMechanism } from './mechanisms/ads.js';
 import { FilesystemXdsMechanism } from './mechanisms/filesystem-xds.js';
 import { findingKey, type Mechanism, type RevertTarget } from './mechanisms/mechanism.js';
 import { RuntimeMechanism } from './mechanisms/runtime.js';

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { EventStream, eventually, getJson, startAgent } from '../helpers/agent.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
-import { readSegment } from '../../src/journal/journal.js';
+import { readSegment } from '../../src/journal/segments.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
 
 /*

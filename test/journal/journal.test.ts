@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CursorStore } from '../../src/journal/cursor-store.js';
-import { Journal, readAnchor, readSegment } from '../../src/journal/journal.js';
+import { Journal } from '../../src/journal/journal.js';
 import { JournalReader } from '../../src/journal/journal-reader.js';
 import { GENESIS_HASH, parseRecordLine, type JournalRecord } from '../../src/journal/record.js';
-import { journalDir, listSegments } from '../../src/journal/segments.js';
+import { journalDir, listSegments, readAnchor, readSegment } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
 import { driftInput } from '../helpers/records.js';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import t from 'tap';
 import { runCli } from '../../src/cli/main.js';
-import { readSegment } from '../../src/journal/journal.js';
+import { readSegment } from '../../src/journal/segments.js';
 import { listSegments, journalDir } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
 import { EventPipeline } from '../../src/pipeline/event-pipeline.js';
-import { readSegment } from '../../src/journal/journal.js';
+import { readSegment } from '../../src/journal/segments.js';
 import { buildSyslogMessage, frameOctetCounting, SyslogSink } from '../../src/sinks/syslog.js';
 import { SYSLOG_FACILITIES, type SyslogSinkConfig } from '../../src/sinks/sink-config.js';
 import { makePki, type TestPki } from '../helpers/certs.js';

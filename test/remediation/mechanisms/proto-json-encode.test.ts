@@ -1,6 +1,6 @@
 import t from 'tap';
-import { envoyRegistry } from '../../src/proto/envoy-registry.js';
-import { encodeProtoJson } from '../../src/remediation/mechanisms/proto-json-encode.js';
+import { envoyRegistry } from '../../../src/proto/envoy-registry.js';
+import { encodeProtoJson } from '../../../src/remediation/mechanisms/proto-json-encode.js';
 
 const registry = envoyRegistry();
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';

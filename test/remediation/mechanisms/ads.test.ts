@@ -1,8 +1,8 @@
 import t from 'tap';
-import { compare } from '../../src/compare/compare.js';
-import type { DeclaredSnapshot } from '../../src/declared/load-declared.js';
-import { startEnvoy } from '../helpers/envoy.js';
-import { grpcCluster } from '../helpers/grpc-cluster.js';
+import { compare } from '../../../src/compare/compare.js';
+import type { DeclaredSnapshot } from '../../../src/declared/load-declared.js';
+import { startEnvoy } from '../../helpers/envoy.js';
+import { grpcCluster } from '../../helpers/grpc-cluster.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { adminPost, adminRequest, startEnvoy } from '../helpers/envoy.js';
+import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
+import { adminPost, adminRequest, startEnvoy } from '../../helpers/envoy.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { nextVersion } from '../../src/remediation/mechanisms/filesystem-xds.js';
-import { startEnvoy } from '../helpers/envoy.js';
+import { nextVersion } from '../../../src/remediation/mechanisms/filesystem-xds.js';
+import { startEnvoy } from '../../helpers/envoy.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*

@@ -2,16 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { compare } from '../../src/compare/compare.js';
-import { loadDeclared, type DeclaredSnapshot } from '../../src/declared/load-declared.js';
-import type { RemediationMode } from '../../src/declared/manifest.js';
-import { adminClient } from '../../src/cli/shared.js';
-import type { AdminClient } from '../../src/envoy-admin/admin-client.js';
-import { readLiveState } from '../../src/envoy-admin/live-state.js';
-import { envoyRegistry } from '../../src/proto/envoy-registry.js';
-import { parseRemediationConfig } from '../../src/remediation/remediation-config.js';
-import { Remediator, type RemediationInput } from '../../src/remediation/remediator.js';
-import type { RemediationEvent } from '../../src/remediation/remediation-event.js';
+import { compare } from '../../../src/compare/compare.js';
+import { loadDeclared, type DeclaredSnapshot } from '../../../src/declared/load-declared.js';
+import type { RemediationMode } from '../../../src/declared/manifest.js';
+import { adminClient } from '../../../src/cli/shared.js';
+import type { AdminClient } from '../../../src/envoy-admin/admin-client.js';
+import { readLiveState } from '../../../src/envoy-admin/live-state.js';
+import { envoyRegistry } from '../../../src/proto/envoy-registry.js';
+import { parseRemediationConfig } from '../../../src/remediation/remediation-config.js';
+import { Remediator, type RemediationInput } from '../../../src/remediation/remediator.js';
+import type { RemediationEvent } from '../../../src/remediation/remediation-event.js';
 
 const registry = envoyRegistry();
 

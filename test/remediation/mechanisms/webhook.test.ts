@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { adminPost, startEnvoy } from '../helpers/envoy.js';
-import { parseRemediationConfig } from '../../src/remediation/remediation-config.js';
+import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
+import { adminPost, startEnvoy } from '../../helpers/envoy.js';
+import { parseRemediationConfig } from '../../../src/remediation/remediation-config.js';
 import { declare, harness, removeDir } from './harness.js';
 
 /*
