@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, type RunningAgent } from './agent.js';
+import { EventStream, eventually, getJson, startAgent, type RunningAgent } from './agent.js';
+import { adminRequest, startEnvoy, type RunningEnvoy } from './envoy.js';
 
 /** A temporary folder removed when the test ends. */
 export function workdir(t: { teardown(fn: () => unknown): void }): string {
@@ -21,4 +24,34 @@ export function pipeAdmin(dir: string, change?: (b: Record<string, any>) => void
 
 export async function ready(agent: RunningAgent): Promise<void> {
   await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent to be ready', 30_000);
+}
+
+export const AGENT_TOKEN = 'tok3n';
+
+/**
+ * A real Envoy with the demo bootstrap and a ready agent beside it checking
+ * every 200 ms in the given remediation mode, its event stream open. The
+ * token file holds AGENT_TOKEN unless `token: false` (mutating routes off).
+ */
+export async function agentBesideEnvoy(t: { teardown(fn: () => unknown): void }, mode: string, options: { token?: boolean } = {}): Promise<{ dir: string; tokenFile: string; envoy: RunningEnvoy; agent: RunningAgent; events: EventStream }> {
+  const dir = workdir(t);
+  const envoy = await startEnvoy({ config: gatewayBootstrap() });
+  t.teardown(() => envoy.stop());
+  writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, AGENT_TOKEN);
+  const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms', '--remediation', mode, ...(options.token === false ? [] : ['--token-file', tokenFile])]);
+  t.teardown(() => agent.stop());
+  await ready(agent);
+  const events = await EventStream.open(agent.endpoint);
+  t.teardown(() => events.close());
+  return { dir, tokenFile, envoy, agent, events };
+}
+
+/** The proxy's admin-layer runtime overrides, key to value. */
+export async function runtimeOverrides(admin: string): Promise<Record<string, unknown>> {
+  const response = await adminRequest(admin, '/runtime', 'GET');
+  const runtime = (await response.body.json()) as { entries: Record<string, { layer_values: string[] }>; layers: string[] };
+  const adminIndex = runtime.layers.indexOf('admin');
+  return Object.fromEntries(Object.entries(runtime.entries).filter(([, e]) => e.layer_values[adminIndex]).map(([k, e]) => [k, e.layer_values[adminIndex]]));
 }
