@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 
 /*
  * A proxy whose stats answer but whose config dump keeps failing (here an

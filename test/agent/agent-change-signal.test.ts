@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
-import { EventStream, eventually, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { EventStream, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 
 /*
  * The per-interval signal is cheap (/runtime, /server_info on a new

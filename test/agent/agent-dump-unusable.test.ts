@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { EventStream, eventually, getJson, startAgent } from '../helpers/agent.js';
+import { EventStream, getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { startEnvoy } from '../helpers/envoy.js';
 
 /*

@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { AgentServer, type AgentView } from '../../src/agent/agent-server.js';
 import type { DriftReport } from '../../src/compare/drift.js';
 import { createEvent, type DriftEvent } from '../../src/events/event.js';
+import { eventually } from '../helpers/eventually.js';
 
 /*
  * The endpoint on its own, on a real loopback port, in front of a small view:
@@ -78,7 +79,7 @@ t.test('an event-stream reader that stops reading is dropped at a bound, and cou
   t.teardown(() => socket.destroy());
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   socket.write('GET /v1/events HTTP/1.1\r\nHost: agent\r\n\r\n');
-  while (v.listeners.size === 0) await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => v.listeners.size > 0, 'the event stream subscribed');
   socket.pause();
   const event = createEvent({ type: 'agent.started', severity: 'info', message: 'x'.repeat(2000) });
   // 40 MB offered to a reader that reads nothing: far past any socket buffer.
@@ -111,7 +112,7 @@ t.test('half-open connections past the cap make room; probes keep answering', as
     t.equal(probe.statusCode, 200, `probe ${i}`);
     await probe.body.dump();
   }
-  while (closed.count < 200 - cap) await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => closed.count >= 200 - cap, `${200 - cap} connections closed`);
   const held = await new Promise<number>((resolve, reject) => (server as unknown as { server: { getConnections(cb: (e: Error | null, n: number) => void): void } }).server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
   t.ok(held <= cap, `the server holds ${held} connections, at most the cap of ${cap}`);
 });

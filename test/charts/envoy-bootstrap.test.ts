@@ -11,6 +11,7 @@ import { getJson, startAgent } from '../helpers/agent.js';
 import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
 import { configMapData, container, flag, podSpec, type Container } from './pod.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface SocketAddress {
   address: string;
@@ -140,16 +141,10 @@ t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the r
 async function waitLive(socketPath: string, child: ChildProcess, log: () => string): Promise<void> {
   const dispatcher = new Agent({ connect: { socketPath } });
   try {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`envoy exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
-      const live = await request('http://localhost/ready', { dispatcher })
-        .then(async ({ statusCode, body }) => statusCode === 200 && (await body.text()).trim() === 'LIVE')
-        .catch(() => false);
-      if (live) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`envoy: not LIVE on ${socketPath} after 20s:\n${log()}`);
+    await eventually(async () => {
+      const { statusCode, body } = await request('http://localhost/ready', { dispatcher });
+      return statusCode === 200 && (await body.text()).trim() === 'LIVE';
+    }, `envoy LIVE on ${socketPath}`, { timeoutMs: 20_000, abort: () => (child.exitCode !== null || child.signalCode !== null ? `envoy exited (${child.exitCode ?? child.signalCode}):\n${log()}` : undefined) });
   } finally {
     await dispatcher.close();
   }
@@ -174,16 +169,6 @@ async function startEnvoyOnSocket(t: Test, bootstrap: Bootstrap, dir: string): P
   });
   await waitLive(socketPath, child, () => log);
   return socketPath;
-}
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 t.test("the agent runs with the chart's command line beside the chart's Envoy, through the admin socket", async (t) => {
@@ -224,7 +209,7 @@ t.test("the agent runs with the chart's command line beside the chart's Envoy, t
   });
 
   const probe = (c: Container, kind: 'readinessProbe' | 'livenessProbe') => `${agent.endpoint}${c[kind]?.httpGet?.path ?? '/missing'}`;
-  const ready = await poll('readiness', async () => ((await request(probe(agentContainer, 'readinessProbe'))).statusCode === 200 ? true : undefined));
+  const ready = await eventually(async () => (await request(probe(agentContainer, 'readinessProbe'))).statusCode === 200, 'readiness', 20_000);
   t.ok(ready, "the chart's readiness probe path answers 200 once the first check is done");
   t.equal((await request(probe(agentContainer, 'livenessProbe'))).statusCode, 200, "the chart's liveness probe path answers 200");
   const drift = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
@@ -244,10 +229,7 @@ t.test("the agent runs with the chart's command line beside the chart's Envoy, t
   if (!listener) throw new Error('no ingress_http listener');
   listener.per_connection_buffer_limit_bytes = 65536;
   writeConfigMapMount(mount, 2, { 'bootstrap.yaml': stringify(changed) });
-  const drifted = await poll('drift after the ConfigMap update', async () => {
-    const { body } = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
-    return body.inSync ? undefined : body;
-  });
+  const drifted = await eventually(async () => (await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`)).body, 'drift after the ConfigMap update', { timeoutMs: 20_000, until: (body) => body.inSync === false });
   t.equal(drifted.inSync, false, 'the agent reports drift from the updated declared snapshot');
   t.match(await (await request(`${agent.endpoint}/metrics`)).body.text(), /envoydrift_drift_resources\{[^}]*\} 1/, 'and counts it in the metric the drift alert reads');
 });

@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import { prometheusBinary } from '../../scripts/setup/prometheus.mjs';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/ports.js';
 import { ciValues, find, render } from './helm.js';
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { eventually } from '../helpers/eventually.js';
 
 /*
  * EDS declared as a filesystem-xDS file: the dump Envoy gives with
@@ -46,12 +47,8 @@ t.test('EDS from a file: in sync with its declaration, and an endpoint change is
 
   writeFileSync(join(dir, 'eds.next'), stringify(assignment([18080, 18099])));
   renameSync(join(dir, 'eds.next'), join(dir, 'eds.yaml'));
-  let drift = await checkJson(envoy.admin, declared);
-  for (let i = 0; i < 50 && drift.report.inSync; i++) {
-    // Envoy picks the file up asynchronously; poll the check, not a clock.
-    await new Promise((r) => setTimeout(r, 100));
-    drift = await checkJson(envoy.admin, declared);
-  }
+  // Envoy picks the file up asynchronously; poll the check, not a clock.
+  const drift = await eventually(() => checkJson(envoy.admin, declared), 'the endpoint drift', { timeoutMs: 5_000, until: (run) => !run.report.inSync });
   t.match(drift.report.drift, [{ service: 'svc', resourceType: 'endpoint', name: 'svc', paths: [{ path: '/endpoints/0/lb_endpoints/1/endpoint/address/socket_address/port_value', declared: 18081, live: 18099 }] }]);
 });
 

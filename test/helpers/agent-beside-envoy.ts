@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { EventStream, eventually, getJson, startAgent, type RunningAgent } from './agent.js';
+import { EventStream, getJson, startAgent, type RunningAgent } from './agent.js';
+import { eventually } from './eventually.js';
 import { adminRequest, startEnvoy, type RunningEnvoy } from './envoy.js';
 
 /** A temporary folder removed when the test ends. */

@@ -7,7 +7,8 @@ import { runCli } from '../../src/cli/main.js';
 import { encodeRecord, parseRecordLine, type JournalRecord } from '../../src/journal/record.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
 
 /*

@@ -7,7 +7,7 @@ import { toEcs } from '../../src/formats/ecs.js';
 import { buildBulkPayload } from '../../src/sinks/elasticsearch.js';
 import { BulkServer } from '../helpers/bulk-server.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
 
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-es-'));
@@ -37,7 +37,7 @@ t.test('per-item statuses: 201 and 409 delivered, 429 and 5xx retried, other 4xx
   server.scriptedItems.set(ids[15] as string, [503, 502]);
   server.refused.add(ids[7] as string);
   for (const [i, id] of ids.entries()) await run.pipeline.emit({ ...driftInput(i), id });
-  await waitFor(() => (run.pipeline.runners[0]?.cursor ?? 0) >= 30, 'all 30 records handled');
+  await eventually(() => (run.pipeline.runners[0]?.cursor ?? 0) >= 30, 'all 30 records handled');
   const docs = server.documents('envoy-drift');
   t.equal(docs.size, 29, 'every document but the refused one is there, once');
   t.notOk(docs.has(ids[7] as string));
@@ -60,7 +60,7 @@ t.test('a wrong API key raises the alarm and keeps the records', async (t) => {
   writeFileSync(keyFile, 'wrong');
   const run = await startPipeline(t, [{ name: 'es', type: 'elasticsearch', url, index: 'envoy-drift', apiKeyFile: keyFile }], { alarmDelayMs: 60_000 });
   await run.pipeline.emit(driftInput(1));
-  await waitFor(async () => (await run.metric('envoydrift_sink_alarm', { sink: 'es' })) === 1, 'the alarm');
+  await eventually(async () => (await run.metric('envoydrift_sink_alarm', { sink: 'es' })) === 1, 'the alarm');
   t.equal(server.requests, 1);
   t.equal(await run.metric('envoydrift_sink_lag_records', { sink: 'es' }), 1, 'the record waits');
 });

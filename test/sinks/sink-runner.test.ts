@@ -12,7 +12,7 @@ import { SinkRunner } from '../../src/sinks/sink-runner.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { DELIVERED, type SendOutcome, type Sink } from '../../src/sinks/sink.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput } from '../helpers/records.js';
 
 /** A sink under the test's control: it delivers, or fails, as told. */
@@ -57,8 +57,8 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
     await journal.close();
   });
   for (let i = 0; i < 10; i++) await journal.add(driftInput(i));
-  await waitFor(() => healthy.received.length === 10, 'the healthy sink');
-  await waitFor(() => dead.attempts >= 3, 'the dead sink retrying');
+  await eventually(() => healthy.received.length === 10, 'the healthy sink');
+  await eventually(() => dead.attempts >= 3, 'the dead sink retrying');
   t.equal(runners[1]?.cursor, 0);
   const metrics = await registry.getMetricsAsJSON();
   const value = (name: string, sink: string): number | undefined =>
@@ -69,11 +69,11 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
   t.equal(value('envoydrift_sink_oldest_undelivered_age_seconds', 'healthy'), 0);
   t.ok((value('envoydrift_sink_retries_total', 'dead') ?? 0) >= 3);
   dead.failing = undefined;
-  await waitFor(() => dead.received.length === 10, 'the dead sink back');
+  await eventually(() => dead.received.length === 10, 'the dead sink back');
   t.same(dead.received.map((r) => r.seq), Array.from({ length: 10 }, (_, k) => k + 1), 'in order, from its cursor');
   // The cursor is written after the delivery is acknowledged, not with it: wait for the write, then read it.
   const persisted = () => JSON.parse(readFileSync(join(dir, 'cursors', 'dead.json'), 'utf8')) as { seq: number };
-  await waitFor(() => {
+  await eventually(() => {
     try {
       return persisted().seq === 10;
     } catch {
@@ -111,7 +111,7 @@ t.test('the stdout sink writes one line per event', async (t) => {
   const stdout = { write: (chunk: string, callback: (error?: Error) => void) => (chunks.push(chunk), callback(), true) } as unknown as NodeJS.WritableStream;
   const test = await startPipeline(t, [{ name: 'out', type: 'stdout', format: 'cef' }], { stdout });
   await test.pipeline.emit(driftInput(1));
-  await waitFor(() => chunks.length === 1, 'a line on stdout');
+  await eventually(() => chunks.length === 1, 'a line on stdout');
   t.match(chunks[0], /^CEF:0\|envoy-drift\|.*\n$/);
 });
 

@@ -8,7 +8,7 @@ import t from 'tap';
 import { buildWebhookRequest, signWebhook, WebhookSink } from '../../src/sinks/webhook.js';
 import { makePki } from '../helpers/certs.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
 
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-webhook-'));
@@ -58,7 +58,7 @@ t.test('delivers over HTTPS to a receiver that checks the signature, retrying a 
   const test = await startPipeline(t, [{ name: 'hook', type: 'webhook', url, secretFile, caFile: pki.caCert }]);
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push((await test.pipeline.emit(driftInput(i))).id);
-  await waitFor(() => received.length >= 12, '12 events at the webhook');
+  await eventually(() => received.length >= 12, '12 events at the webhook');
   t.same(received, ids, 'OCSF events with their ids, in order, once');
   t.equal(badSignatures, 0);
   t.equal(await test.metric('envoydrift_sink_retries_total', { sink: 'hook' }), 1);

@@ -6,7 +6,8 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../../helpers/agent.js';
+import { getJson, startAgent } from '../../helpers/agent.js';
+import { eventually } from '../../helpers/eventually.js';
 import { launchChromium } from '../../helpers/chromium.js';
 
 /*
