@@ -1,6 +1,4 @@
 import t from 'tap';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +8,7 @@ import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { EventStream, getJson, startAgent } from '../helpers/agent.js';
 import { eventually } from '../helpers/eventually.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { httpServer } from '../helpers/http-server.js';
 
 /*
  * A real Envoy behind a pass-through proxy that can spoil /config_dump alone
@@ -25,7 +24,7 @@ t.test('an admin that answers but whose dump is unusable: one state, reported on
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   let mode: Mode = 'pass';
-  const proxy = createServer((req, res) => {
+  const proxy = await httpServer(t, (req, res) => {
     void (async () => {
       const upstream = await request(`${envoy.admin}${req.url}`, { method: req.method as 'GET' | 'POST' });
       const body = Buffer.from(await upstream.body.arrayBuffer());
@@ -42,9 +41,7 @@ t.test('an admin that answers but whose dump is unusable: one state, reported on
       res.destroy();
     })().catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-  const admin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const admin = proxy.origin;
 
   const declared = join(dir, 'declared.yaml');
   writeFileSync(declared, stringify(gatewayBootstrap()));

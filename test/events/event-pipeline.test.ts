@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +10,7 @@ import { runCli } from '../../src/cli/main.js';
 import { readSegment } from '../../src/journal/journal.js';
 import { listSegments, journalDir } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
+import { httpServer } from '../helpers/http-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-crash-'));
@@ -95,7 +94,7 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
   writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
 
   const hookIds = new Set<string>();
-  const server = createServer((req, res) => {
+  const server = await httpServer(t, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -103,9 +102,7 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const hookUrl = `${server.origin}/hook`;
   const args = (count: number): string[] => [dataDir, hookUrl, fileSink, secretFile, keyFile, String(count)];
 
   const acknowledged: string[] = [];

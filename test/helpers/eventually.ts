@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 
 export interface EventuallyOptions<T> {
-  /** Give up after this long (default 15 s): a broken test fails, it never hangs. */
+  /** Give up after this long (default 20 s): a broken test fails, it never hangs. */
   readonly timeoutMs?: number;
   /** Pause between probes (default 50 ms). */
   readonly intervalMs?: number;
@@ -24,7 +24,7 @@ function describe(value: unknown): string {
  * last value or error, so the failure says what was seen.
  */
 export async function eventually<T>(probe: () => T | Promise<T>, what: string, options: number | EventuallyOptions<T> = {}): Promise<Done<T>> {
-  const { timeoutMs = 15_000, intervalMs = 50, until = (v: T) => v !== undefined && v !== false, abort } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 20_000, intervalMs = 50, until = (v: T) => v !== undefined && v !== false, abort } = typeof options === 'number' ? { timeoutMs: options } : options;
   const started = Date.now();
   let last: { value: T } | { error: unknown } | undefined;
   for (;;) {
