@@ -1,12 +1,12 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { getJson, startAgent } from '../helpers/agent.js';
 import { eventually } from '../helpers/eventually.js';
 import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A proxy whose stats answer but whose config dump keeps failing (here an
@@ -15,8 +15,7 @@ import { httpServer } from '../helpers/http-server.js';
  * and says why it is not ready.
  */
 t.test('a config dump that keeps failing is retried with backoff, not every interval', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-backoff-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-backoff-');
   let dumps = 0;
   const server = await httpServer(t, (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;

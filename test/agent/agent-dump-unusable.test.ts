@@ -1,6 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
@@ -9,6 +8,7 @@ import { EventStream, getJson, startAgent } from '../helpers/agent.js';
 import { eventually } from '../helpers/eventually.js';
 import { startEnvoy } from '../helpers/envoy.js';
 import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A real Envoy behind a pass-through proxy that can spoil /config_dump alone
@@ -19,8 +19,7 @@ import { httpServer } from '../helpers/http-server.js';
 type Mode = 'pass' | 'truncated' | 'garbage' | 'empty' | 'error';
 
 t.test('an admin that answers but whose dump is unusable: one state, reported once, with backoff', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-dump-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-dump-');
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   let mode: Mode = 'pass';

@@ -6,7 +6,8 @@ import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminRequest, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { EventStream, getJson, startAgent } from '../helpers/agent.js';
 import { eventually } from '../helpers/eventually.js';
-import { pipeAdmin, ready, workdir } from '../helpers/agent-beside-envoy.js';
+import { pipeAdmin, ready } from '../helpers/agent-beside-envoy.js';
+import { workdir } from '../helpers/workdir.js';
 import type { DriftReport } from '../../src/compare/drift.js';
 
 /*

@@ -1,8 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { Agent, request } from 'undici';
@@ -12,6 +11,7 @@ import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
 import { configMapData, container, flag, podSpec, type Container } from './pod.js';
 import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 interface SocketAddress {
   address: string;
@@ -72,8 +72,7 @@ function check(admin: string, declared: string): Promise<{ status: number | null
 }
 
 t.test('the bootstrap that the chart renders passes the real Envoy validation, admin socket included', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-bootstrap-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-bootstrap-');
   for (const values of ['minimal', 'full'] as const) {
     const bootstrap = forLoopback(renderedFile(values, 'configmap-bootstrap.yaml', 'envoy.yaml'), dir);
     t.equal(bootstrap.static_resources.listeners.length, 2, `${values}: the traffic and the readiness listeners`);
@@ -105,8 +104,7 @@ function writeConfigMapMount(mount: string, version: number, files: Record<strin
 }
 
 t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the rendered declared snapshot', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-check-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-check-');
   const { manifests } = render({ valuesFiles: [ciValues('full')] });
   const data = (name: string) => (manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === name) as unknown as { data: Record<string, string> }).data;
   // The helper's admin is TCP on loopback; the same rewrite goes to both sides.
@@ -172,8 +170,7 @@ async function startEnvoyOnSocket(t: Test, bootstrap: Bootstrap, dir: string): P
 }
 
 t.test("the agent runs with the chart's command line beside the chart's Envoy, through the admin socket", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-agent-');
   const { manifests } = render({ valuesFiles: [ciValues('minimal')] });
   const socketPath = await startEnvoyOnSocket(t, forLoopback(configMapData(manifests, 'edge-envoy-drift-bootstrap')['envoy.yaml'] ?? '', dir), dir);
 

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
@@ -12,6 +11,7 @@ import { checkThroughAgent, mergeReplicaReports } from '../../src/cli/agent-chec
 import { renderJunit } from '../../src/report/junit-report.js';
 import { ciValues, find, render, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * Every deployment re-validates: the chart's `helm test` pod, rendered and
@@ -51,8 +51,7 @@ t.test('the test pod: a helm test hook, valid Kubernetes, restricted, reaching e
 });
 
 t.test("the pod's command against a real agent beside a real Envoy: in sync passes, drift fails with a JUnit report", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-hook-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-hook-');
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));

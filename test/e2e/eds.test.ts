@@ -1,11 +1,11 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy } from '../helpers/envoy.js';
 import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * EDS declared as a filesystem-xDS file: the dump Envoy gives with
@@ -24,8 +24,7 @@ const assignment = (ports: number[]) => ({
 });
 
 t.test('EDS from a file: in sync with its declaration, and an endpoint change is found', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-eds-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-eds-');
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: {
@@ -53,8 +52,7 @@ t.test('EDS from a file: in sync with its declaration, and an endpoint change is
 });
 
 t.test('a snapshot taken with --include-eds declares the EDS assignment and checks in sync', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-eds-snap-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-eds-snap-');
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: {

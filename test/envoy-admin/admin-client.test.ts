@@ -1,13 +1,12 @@
 import t from 'tap';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAdminAddress } from '../../src/envoy-admin/admin-address.js';
 import { AdminClient } from '../../src/envoy-admin/admin-client.js';
 import { startEnvoy } from '../helpers/envoy.js';
 import { httpServer, type Teardown } from '../helpers/http-server.js';
 import { freePort } from '../helpers/ports.js';
+import { workdir } from '../helpers/workdir.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -31,8 +30,7 @@ t.test('admin addresses', async (t) => {
 });
 
 t.test('reads JSON from a real Envoy over a unix socket', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-sock-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-sock-');
   const envoy = await startEnvoy({ config: { admin: { address: { pipe: { path: join(dir, 'admin.sock') } } } } });
   t.teardown(() => envoy.stop());
   t.equal(envoy.admin, `unix:${join(dir, 'admin.sock')}`);
@@ -88,8 +86,7 @@ t.test('an unreachable admin is one clear error', async (t) => {
   t.teardown(() => refused.close());
   await t.rejects(refused.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ECONNREFUSED\)/ });
 
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-none-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-none-');
   const missing = client(`unix:${join(dir, 'missing.sock')}`);
   t.teardown(() => missing.close());
   await t.rejects(missing.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ENOENT\)/ });

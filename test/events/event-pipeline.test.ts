@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,10 +10,10 @@ import { readSegment } from '../../src/journal/journal.js';
 import { listSegments, journalDir } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
 import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-crash-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-crash-');
 
 // Bundled once, dependencies included, so each of the 50+ processes starts in
 // a fifth of the time tsx takes. It lives two levels under the repository (in

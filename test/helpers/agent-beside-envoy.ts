@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
@@ -7,13 +5,7 @@ import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { EventStream, getJson, startAgent, type RunningAgent } from './agent.js';
 import { eventually } from './eventually.js';
 import { adminRequest, startEnvoy, type RunningEnvoy } from './envoy.js';
-
-/** A temporary folder removed when the test ends. */
-export function workdir(t: { teardown(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { workdir } from './workdir.js';
 
 /** The demo bootstrap with its admin on a unix socket, so it keeps its address across restarts. */
 export function pipeAdmin(dir: string, change?: (b: Record<string, any>) => void): Record<string, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any

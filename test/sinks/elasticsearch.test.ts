@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { v7 as uuidv7 } from 'uuid';
@@ -9,9 +8,9 @@ import { BulkServer } from '../helpers/bulk-server.js';
 import { startPipeline } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-es-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-es-');
 
 t.test('the payload builder writes create actions with the event id as _id, newline-terminated', async (t) => {
   const records = makeRecords([driftInput(1), driftInput(2)]);

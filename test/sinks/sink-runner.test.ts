@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -14,6 +14,7 @@ import { DELIVERED, type SendOutcome, type Sink } from '../../src/sinks/sink.js'
 import { startPipeline } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/eventually.js';
 import { driftInput } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
 /** A sink under the test's control: it delivers, or fails, as told. */
 class ScriptedSink implements Sink {
@@ -41,8 +42,7 @@ t.test('backoff is exponential, jittered within [ceiling/2, ceiling] and capped'
 });
 
 t.test('a dead sink never holds back the others, and catches up from its cursor once it is back', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-runner-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-runner-');
   const journal = await Journal.open({ dataDir: dir });
   const cursors = new CursorStore(dir);
   const registry = new Registry();
@@ -117,8 +117,7 @@ t.test('the stdout sink writes one line per event', async (t) => {
 
 t.test('a pipeline started again in the same process reuses the registry\'s metrics', async (t) => {
   const registry = new Registry();
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-restart-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-restart-');
   for (let round = 0; round < 2; round++) {
     const test = await startPipeline(t, [{ name: 'out', type: 'file', path: join(dir, 'out.ndjson') }], { registry, dataDir: join(dir, 'data') });
     await test.pipeline.emit(driftInput(round));

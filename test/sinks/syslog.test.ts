@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
@@ -12,9 +11,9 @@ import { makePki, type TestPki } from '../helpers/certs.js';
 import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
 import { Rsyslog } from '../helpers/rsyslog.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-syslog-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-syslog-');
 let pki: TestPki;
 t.before(() => {
   pki = makePki(mkdtempSync(join(work, 'pki-')));

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import t from 'tap';
@@ -9,9 +8,9 @@ import { startPipeline } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
 import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-webhook-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-webhook-');
 const secretFile = join(work, 'secret');
 writeFileSync(secretFile, 's3cret\n');
 

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
@@ -9,6 +8,7 @@ import { adminPost, startEnvoy } from '../../helpers/envoy.js';
 import { getJson, startAgent } from '../../helpers/agent.js';
 import { eventually } from '../../helpers/eventually.js';
 import { launchChromium } from '../../helpers/chromium.js';
+import { workdir } from '../../helpers/workdir.js';
 
 /*
  * The status page in a real headless Chromium beside a real Envoy and agent:
@@ -22,8 +22,7 @@ const HOSTILE_KEY = 'evil.<script>window.pwned=1</script><img src=x onerror="win
 const HOSTILE_VALUE = '<img src=y onerror="window.pwned=3">';
 const OUTPUT = join(process.cwd(), '.tap', 'status-page');
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-page-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-page-');
 const envoy = await startEnvoy({ config: gatewayBootstrap() });
 t.teardown(() => envoy.stop());
 writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
