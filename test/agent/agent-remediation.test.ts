@@ -10,7 +10,7 @@ import { agentBesideEnvoy, runtimeOverrides } from '../helpers/agent-beside-envo
  */
 
 t.test('revert: a hand-made runtime override is removed by the agent, and verified', async (t) => {
-  const { envoy, events } = await agentBesideEnvoy(t, 'revert');
+  const { envoy, events } = await agentBesideEnvoy(t, { remediation: 'revert' });
   await adminPost(envoy.admin, '/runtime_modify?payments.feature_x.enabled=false');
   const detected = await events.next((e) => e.type === 'drift.detected');
   const applied = await events.next((e) => e.type === 'remediation.applied');
@@ -24,7 +24,7 @@ t.test('revert: a hand-made runtime override is removed by the agent, and verifi
 });
 
 t.test('approve: nothing changes until a person approves through the remediate CLI', async (t) => {
-  const { tokenFile, envoy, agent, events } = await agentBesideEnvoy(t, 'approve');
+  const { tokenFile, envoy, agent, events } = await agentBesideEnvoy(t, { remediation: 'approve' });
   await adminPost(envoy.admin, '/runtime_modify?payments.feature_x.enabled=false');
   const proposed = await events.next((e) => e.type === 'remediation.proposed');
   const id = /remediation (\S+?)[,\]]/.exec(proposed.message)?.[1];

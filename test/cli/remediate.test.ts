@@ -13,7 +13,7 @@ import { freePort } from '../helpers/ports.js';
  * agent's `{ error: code, message }`, printed as one line.
  */
 
-const { dir, tokenFile, envoy, agent, events } = await agentBesideEnvoy(t, 'approve');
+const { dir, tokenFile, envoy, agent, events } = await agentBesideEnvoy(t, { remediation: 'approve' });
 
 async function propose(key: string): Promise<string> {
   const before = new Set(events.events.map((e) => e.id));

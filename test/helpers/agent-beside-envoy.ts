@@ -5,6 +5,7 @@ import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { EventStream, getJson, startAgent, type RunningAgent } from './agent.js';
 import { eventually } from './eventually.js';
 import { adminRequest, startEnvoy, type RunningEnvoy } from './envoy.js';
+import type { Teardown } from './http-server.js';
 import { workdir } from './workdir.js';
 
 /** The demo bootstrap with its admin on a unix socket, so it keeps its address across restarts. */
@@ -21,19 +22,27 @@ export async function ready(agent: RunningAgent): Promise<void> {
 
 export const AGENT_TOKEN = 'tok3n';
 
+export interface BesideOptions {
+  /** `--remediation` (default: the agent's own, observe). */
+  readonly remediation?: string;
+  /** `--interval` (default 200ms). */
+  readonly interval?: string;
+  /** false: no token file, mutating routes off (default: AGENT_TOKEN in `tokenFile`). */
+  readonly token?: boolean;
+}
+
 /**
- * A real Envoy with the demo bootstrap and a ready agent beside it checking
- * every 200 ms in the given remediation mode, its event stream open. The
- * token file holds AGENT_TOKEN unless `token: false` (mutating routes off).
+ * A real Envoy with the demo bootstrap (declared as it is) and a ready agent
+ * beside it, its event stream open; all stopped when the test ends.
  */
-export async function agentBesideEnvoy(t: { teardown(fn: () => unknown): void }, mode: string, options: { token?: boolean } = {}): Promise<{ dir: string; tokenFile: string; envoy: RunningEnvoy; agent: RunningAgent; events: EventStream }> {
+export async function agentBesideEnvoy(t: Teardown, options: BesideOptions = {}): Promise<{ dir: string; tokenFile: string; envoy: RunningEnvoy; agent: RunningAgent; events: EventStream }> {
   const dir = workdir(t);
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, AGENT_TOKEN);
-  const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms', '--remediation', mode, ...(options.token === false ? [] : ['--token-file', tokenFile])]);
+  const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', options.interval ?? '200ms', ...(options.remediation ? ['--remediation', options.remediation] : []), ...(options.token === false ? [] : ['--token-file', tokenFile])]);
   t.teardown(() => agent.stop());
   await ready(agent);
   const events = await EventStream.open(agent.endpoint);
