@@ -5,11 +5,11 @@
 // (curl | jq -S, then diff against a saved dump), runs alternated, one or
 // more builds side by side (bench/builds.mjs). Peak RSS from GNU time.
 //   npm run build && BUILDS=before=/work/main/dist,after=dist node bench/check-large.mjs [clusters] [routes] [repeats]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envoyBinary } from '../scripts/setup/envoy.mjs';
+import { startEnvoy } from './envoy.mjs';
 import { builds, median } from './builds.mjs';
 
 const CLUSTERS = Number(process.argv[2] ?? 10_000);
@@ -50,21 +50,6 @@ function bootstrap() {
   };
 }
 
-async function startEnvoy(config) {
-  const addressFile = join(work, 'admin');
-  const child = spawn(process.env.ENVOY_BIN ?? envoyBinary(), ['-c', config, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error'], { stdio: 'ignore' });
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    if (existsSync(addressFile) && readFileSync(addressFile, 'utf8').trim()) {
-      const admin = `http://${readFileSync(addressFile, 'utf8').trim()}`;
-      const ready = await fetch(`${admin}/ready`).then((r) => r.text()).catch(() => '');
-      if (ready.trim() === 'LIVE') return { child, admin };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('envoy did not become LIVE');
-}
-
 /** Wall time and peak RSS (GNU time) of one whole process. */
 function timed(command, args) {
   const start = process.hrtime.bigint();
@@ -86,7 +71,7 @@ function diy(admin) {
 const configPath = join(work, 'envoy.json');
 writeFileSync(configPath, JSON.stringify(bootstrap()));
 const started = Date.now();
-const envoy = await startEnvoy(configPath);
+const envoy = await startEnvoy(configPath, work, { timeoutMs: 300_000 });
 console.log(`envoy with ${CLUSTERS} clusters and ${ROUTES} routes LIVE after ${Date.now() - started} ms`);
 const dumpBytes = (await (await fetch(`${envoy.admin}/config_dump`)).arrayBuffer()).byteLength;
 console.log(`config dump: ${(dumpBytes / 1e6).toFixed(1)} MB`);

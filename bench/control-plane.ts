@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../src/compare/drift.js';
 import { catalogSnapshot } from '../test/fixtures/control-plane-snapshots.js';
-import { EventStream, eventually, getJson, startAgent } from '../test/helpers/agent.js';
+import { EventStream, getJson, startAgent } from '../test/helpers/agent.js';
+import { eventually } from '../test/helpers/eventually.js';
 import { adsBootstrap, allAt, startControlPlane, waitForStats } from '../test/helpers/control-plane.js';
 import { startEnvoy } from '../test/helpers/envoy.js';
 

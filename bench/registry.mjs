@@ -3,11 +3,11 @@
 // descriptor lines, types built on use), each in a fresh process, in the same
 // run. Measures loading, then a check of the demo config against a real Envoy.
 //   npm run build && node bench/registry.mjs [rounds]
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envoyBinary } from '../scripts/setup/envoy.mjs';
+import { startEnvoy } from './envoy.mjs';
 
 const DEMO = 'examples/demo/envoy.yaml';
 const rounds = Number(process.argv[2] ?? 3);
@@ -93,21 +93,6 @@ async function child(which, admin) {
   }));
 }
 
-async function startEnvoy(work) {
-  const addressFile = join(work, 'admin');
-  const proc = spawn(process.env.ENVOY_BIN ?? envoyBinary(), ['-c', DEMO, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error', '--service-node', 'bench', '--service-cluster', 'bench'], { stdio: 'ignore' });
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (existsSync(addressFile) && readFileSync(addressFile, 'utf8').trim()) {
-      const admin = `http://${readFileSync(addressFile, 'utf8').trim()}`;
-      const ready = await fetch(`${admin}/ready`).then((r) => r.text()).catch(() => '');
-      if (ready.trim() === 'LIVE') return { proc, admin };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('envoy did not become LIVE');
-}
-
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -115,7 +100,7 @@ function median(values) {
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'envoy-drift-bench-registry-'));
-  const envoy = await startEnvoy(work);
+  const envoy = await startEnvoy(DEMO, work, { args: ['--service-node', 'bench', '--service-cluster', 'bench'] });
   try {
     const runs = { previous: [], current: [] };
     // Interleaved, so machine noise falls on both alike.
@@ -135,7 +120,7 @@ async function main() {
     const ratio = (k) => (median(runs.previous.map((x) => x[k])) / Math.max(1, median(runs.current.map((x) => x[k])))).toFixed(1);
     console.log(`\nprevious/current, medians of ${rounds} interleaved rounds: load ${ratio('loadMs')}x, registry heap ${ratio('registryHeapMb')}x, check ${ratio('checkMs')}x, heap after the check ${ratio('afterCheckHeapMb')}x, RSS after the check ${ratio('afterCheckRssMb')}x`);
   } finally {
-    envoy.proc.kill();
+    envoy.child.kill();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -2,9 +2,18 @@
 // Runs the tap suite and ends with one plain line, "N passed, N failed",
 // counted from the TAP files tap leaves in .tap/test-results, so CI can
 // read the outcome whatever the reporter prints. Exits with tap's code.
+// Run with tsx (it reads the corpus helper): before tap starts, a missing
+// shared corpus is one line and exit 1, never a stack trace per test.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { corpusMissing } from '../test/helpers/corpus.ts';
+
+const missing = corpusMissing();
+if (missing) {
+  console.error(`npm test: ${missing}`);
+  process.exit(1);
+}
 
 const results = join('.tap', 'test-results');
 rmSync(results, { recursive: true, force: true });

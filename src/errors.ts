@@ -48,8 +48,14 @@ export const ErrorCodes = {
   // control plane (the declaration from xDS)
   CONTROL_PLANE_UNREACHABLE: 'ED_CONTROL_PLANE_UNREACHABLE',
   CONTROL_PLANE_TIMEOUT: 'ED_CONTROL_PLANE_TIMEOUT',
+  // the agent's endpoint: the `error` of its JSON error answers, and the remediate command's failures
   AGENT_HTTP: 'ED_AGENT_HTTP',
   AGENT_UNAUTHORIZED: 'ED_AGENT_UNAUTHORIZED',
+  AGENT_FORBIDDEN: 'ED_AGENT_FORBIDDEN',
+  AGENT_BAD_REQUEST: 'ED_AGENT_BAD_REQUEST',
+  AGENT_NOT_FOUND: 'ED_AGENT_NOT_FOUND',
+  AGENT_METHOD_NOT_ALLOWED: 'ED_AGENT_METHOD_NOT_ALLOWED',
+  AGENT_NO_CHECK_YET: 'ED_AGENT_NO_CHECK_YET',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { DriftReport } from '../compare/drift.js';
-import { asDriftError } from '../errors.js';
+import { asDriftError, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { DriftEvent } from '../events/event.js';
 import { guardConnections, type ConnectionGuardOptions } from './connection-guard.js';
 import type { ListenAddress } from './listen-address.js';
@@ -42,6 +42,16 @@ function send(response: ServerResponse, status: number, body: unknown, type = 'a
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(text);
 }
 
+/** Every error answer of the endpoint has this one shape: a stable code from errors.ts and one line for a person. */
+export interface ErrorBody {
+  readonly error: ErrorCode;
+  readonly message: string;
+}
+
+function sendError(response: ServerResponse, status: number, error: ErrorCode, message: string): void {
+  send(response, status, { error, message } satisfies ErrorBody);
+}
+
 /** Only this part of a report: the services and drift of one service. */
 export function reportFor(report: DriftReport, service: string): DriftReport | undefined {
   const services = report.services.filter((s) => s.name === service);
@@ -68,9 +78,9 @@ export class AgentServer {
     this.server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
       this.route(request, response).catch((error: unknown) => {
         // decodeURIComponent on a path with malformed percent-encoding: the client's mistake.
-        if (error instanceof URIError && !response.headersSent) return send(response, 400, { error: 'bad request', message: 'malformed percent-encoding in the path' });
+        if (error instanceof URIError && !response.headersSent) return sendError(response, 400, ErrorCodes.AGENT_BAD_REQUEST, 'malformed percent-encoding in the path');
         const drift = asDriftError(error);
-        if (!response.headersSent) send(response, 500, { error: drift.code, message: drift.message });
+        if (!response.headersSent) sendError(response, 500, drift.code, drift.message);
         else response.end();
       });
     });
@@ -99,12 +109,12 @@ export class AgentServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private authorised(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
-    if (!this.token) return { ok: false, status: 403, message: 'mutating routes are disabled: start the agent with --token-file' };
+  private authorised(request: IncomingMessage): { ok: true } | { ok: false; status: number; code: ErrorCode; message: string } {
+    if (!this.token) return { ok: false, status: 403, code: ErrorCodes.AGENT_FORBIDDEN, message: 'mutating routes are disabled: start the agent with --token-file' };
     const header = request.headers.authorization ?? '';
     // The scheme is case-insensitive (RFC 7235 section 2.1).
     const given = Buffer.from(/^bearer /i.test(header) ? header.slice(7).trim() : '');
-    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) return { ok: false, status: 401, message: 'missing or wrong bearer token' };
+    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) return { ok: false, status: 401, code: ErrorCodes.AGENT_UNAUTHORIZED, message: 'missing or wrong bearer token' };
     return { ok: true };
   }
 
@@ -117,18 +127,18 @@ export class AgentServer {
       if (!match || route.method !== method) continue;
       if (route.mutating) {
         const auth = this.authorised(request);
-        if (!auth.ok) return send(response, auth.status, { error: 'unauthorised', message: auth.message });
+        if (!auth.ok) return sendError(response, auth.status, auth.code, auth.message);
       }
       const { status, body } = await route.handle(match, request);
       return send(response, status, body);
     }
     if (method === 'POST' && path === '/v1/check') {
       const auth = this.authorised(request);
-      if (!auth.ok) return send(response, auth.status, { error: 'unauthorised', message: auth.message });
+      if (!auth.ok) return sendError(response, auth.status, auth.code, auth.message);
       return send(response, 200, await this.view.checkNow());
     }
     // HEAD is GET without the body (Node leaves it out); probes and monitors use it.
-    if (method !== 'GET' && !(method === 'HEAD' && path !== '/v1/events')) return send(response, 405, { error: 'method not allowed' });
+    if (method !== 'GET' && !(method === 'HEAD' && path !== '/v1/events')) return sendError(response, 405, ErrorCodes.AGENT_METHOD_NOT_ALLOWED, `${method.slice(0, 20)} ${path.slice(0, 200)}: method not allowed`);
     if (isStatusPagePath(path)) return serveStatusPage(path, response);
     switch (path) {
       case '/healthz':
@@ -145,7 +155,7 @@ export class AgentServer {
         return send(response, 200, this.view.snapshot());
       case '/v1/drift': {
         const report = this.view.report();
-        return report ? send(response, 200, report) : send(response, 503, { error: 'no complete check yet' });
+        return report ? send(response, 200, report) : sendError(response, 503, ErrorCodes.AGENT_NO_CHECK_YET, 'no complete check yet');
       }
       case '/v1/events':
         return this.stream(request, response);
@@ -153,11 +163,12 @@ export class AgentServer {
     const service = /^\/v1\/drift\/([^/]+)$/.exec(path);
     if (service) {
       const report = this.view.report();
-      if (!report) return send(response, 503, { error: 'no complete check yet' });
-      const scoped = reportFor(report, decodeURIComponent(service[1]!));
-      return scoped ? send(response, 200, scoped) : send(response, 404, { error: `no service "${decodeURIComponent(service[1]!)}"` });
+      if (!report) return sendError(response, 503, ErrorCodes.AGENT_NO_CHECK_YET, 'no complete check yet');
+      const name = decodeURIComponent(service[1]!);
+      const scoped = reportFor(report, name);
+      return scoped ? send(response, 200, scoped) : sendError(response, 404, ErrorCodes.AGENT_NOT_FOUND, `no service "${name}"`);
     }
-    send(response, 404, { error: 'not found' });
+    sendError(response, 404, ErrorCodes.AGENT_NOT_FOUND, `${path.slice(0, 200)}: not found`);
   }
 
   /** Server-sent events: every event the agent emits from now on. */

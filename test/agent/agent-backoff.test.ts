@@ -1,12 +1,12 @@
 import t from 'tap';
-import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
+import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A proxy whose stats answer but whose config dump keeps failing (here an
@@ -15,18 +15,15 @@ import { eventually, getJson, startAgent } from '../helpers/agent.js';
  * and says why it is not ready.
  */
 t.test('a config dump that keeps failing is retried with backoff, not every interval', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-backoff-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-backoff-');
   let dumps = 0;
-  const server = createServer((request, response) => {
+  const server = await httpServer(t, (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (path === '/stats') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"stats":[{"name":"server.state","value":0}]}');
     if (path === '/config_dump') dumps++;
     response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  const admin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const admin = server.origin;
   writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
   const agent = await startAgent(['--admin', admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '100ms', '--max-backoff', '1s']);
   t.teardown(() => agent.stop());

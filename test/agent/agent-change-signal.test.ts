@@ -1,11 +1,12 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
-import { EventStream, eventually, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { EventStream, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The per-interval signal is cheap (/runtime, /server_info on a new
@@ -16,12 +17,6 @@ import { EventStream, eventually, getJson, startAgent, type RunningAgent } from 
  */
 
 type Bootstrap = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function workdir(t: { teardown(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-signal-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function agentBeside(t: { teardown(fn: () => unknown): void }, envoy: RunningEnvoy, declared: string, dir: string): Promise<{ agent: RunningAgent; events: EventStream }> {
   // A tiny admin budget: the stats scan runs seconds apart at best.

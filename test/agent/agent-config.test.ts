@@ -1,14 +1,13 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentConfigSchema, loadAgentConfig } from '../../src/agent/agent-config.js';
 import { manifestSchema } from '../../src/declared/manifest.js';
 import { agentRefuses } from '../helpers/agent.js';
+import { workdir } from '../helpers/workdir.js';
 
 function dir(t: { teardown(fn: () => unknown): void }): string {
-  const path = mkdtempSync(join(tmpdir(), 'envoy-drift-config-'));
-  t.teardown(() => rmSync(path, { recursive: true, force: true }));
+  const path = workdir(t, 'envoy-drift-config-');
   return path;
 }
 

@@ -1,14 +1,14 @@
 import t from 'tap';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { EventStream, eventually, getJson, startAgent } from '../helpers/agent.js';
+import { EventStream, getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A real Envoy behind a pass-through proxy that can spoil /config_dump alone
@@ -19,12 +19,11 @@ import { startEnvoy } from '../helpers/envoy.js';
 type Mode = 'pass' | 'truncated' | 'garbage' | 'empty' | 'error';
 
 t.test('an admin that answers but whose dump is unusable: one state, reported once, with backoff', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-dump-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-dump-');
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   let mode: Mode = 'pass';
-  const proxy = createServer((req, res) => {
+  const proxy = await httpServer(t, (req, res) => {
     void (async () => {
       const upstream = await request(`${envoy.admin}${req.url}`, { method: req.method as 'GET' | 'POST' });
       const body = Buffer.from(await upstream.body.arrayBuffer());
@@ -41,9 +40,7 @@ t.test('an admin that answers but whose dump is unusable: one state, reported on
       res.destroy();
     })().catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-  const admin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const admin = proxy.origin;
 
   const declared = join(dir, 'declared.yaml');
   writeFileSync(declared, stringify(gatewayBootstrap()));

@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
 import { EventStream, getJson, startAgent } from '../helpers/agent.js';
-import { ready, workdir } from '../helpers/agent-beside-envoy.js';
+import { ready } from '../helpers/agent-beside-envoy.js';
+import { workdir } from '../helpers/workdir.js';
 import type { DriftReport } from '../../src/compare/drift.js';
 
 /*

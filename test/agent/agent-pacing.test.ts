@@ -1,11 +1,12 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { startEnvoy } from '../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * Pacing by Envoy's admin cost must follow the proxy's usual cost, not one
@@ -19,8 +20,7 @@ interface Status {
 }
 
 t.test('one slow poll from a frozen proxy does not stretch the interval', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-pacing-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-pacing-');
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   const declared = join(dir, 'declared.yaml');

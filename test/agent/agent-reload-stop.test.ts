@@ -1,17 +1,17 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /* SIGTERM while a large declaration is being reloaded: a clean exit 0, no unhandled "journal is closed". */
 
 t.test('SIGTERM during a reload exits cleanly', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-reload-stop-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-reload-stop-');
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   const declared = join(dir, 'declared.yaml');

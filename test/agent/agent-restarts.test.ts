@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminRequest, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
-import { EventStream, eventually, getJson, startAgent } from '../helpers/agent.js';
-import { pipeAdmin, ready, workdir } from '../helpers/agent-beside-envoy.js';
+import { EventStream, getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
+import { pipeAdmin, ready } from '../helpers/agent-beside-envoy.js';
+import { workdir } from '../helpers/workdir.js';
 import type { DriftReport } from '../../src/compare/drift.js';
 
 /*

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Drift } from '../../src/compare/drift.js';
 import { FindingStore } from '../../src/agent/finding-store.js';
+import { workdir } from '../helpers/workdir.js';
 
 const drift = (over: Partial<Drift> = {}): Drift => ({
   service: 'payments',
@@ -20,8 +20,7 @@ const drift = (over: Partial<Drift> = {}): Drift => ({
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
 
 t.test('one event per change, a reminder per interval, resolved when gone, ids kept on disk', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-findings-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-findings-');
   const store = await FindingStore.load(dir, 10_000);
   const first = store.apply([drift()], () => 'unknown', at(0));
   t.match(first, [{ type: 'drift.detected', finding: { service: 'payments', kind: 'modified', attribution: 'unknown' } }]);
@@ -38,8 +37,7 @@ t.test('one event per change, a reminder per interval, resolved when gone, ids k
 });
 
 t.test('a damaged state file is set aside, not fatal', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-findings-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-findings-');
   writeFileSync(join(dir, 'findings.json'), '{"findings": [');
   const store = await FindingStore.load(dir, 1000);
   t.same(store.findings(), []);

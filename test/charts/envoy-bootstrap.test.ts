@@ -1,8 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { Agent, request } from 'undici';
@@ -11,6 +10,8 @@ import { getJson, startAgent } from '../helpers/agent.js';
 import { ENVOY_BIN, loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { ciValues, projectRoot, render } from './helm.js';
 import { configMapData, container, flag, podSpec, type Container } from './pod.js';
+import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 interface SocketAddress {
   address: string;
@@ -71,8 +72,7 @@ function check(admin: string, declared: string): Promise<{ status: number | null
 }
 
 t.test('the bootstrap that the chart renders passes the real Envoy validation, admin socket included', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-bootstrap-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-bootstrap-');
   for (const values of ['minimal', 'full'] as const) {
     const bootstrap = forLoopback(renderedFile(values, 'configmap-bootstrap.yaml', 'envoy.yaml'), dir);
     t.equal(bootstrap.static_resources.listeners.length, 2, `${values}: the traffic and the readiness listeners`);
@@ -104,8 +104,7 @@ function writeConfigMapMount(mount: string, version: number, files: Record<strin
 }
 
 t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the rendered declared snapshot', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-check-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-check-');
   const { manifests } = render({ valuesFiles: [ciValues('full')] });
   const data = (name: string) => (manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === name) as unknown as { data: Record<string, string> }).data;
   // The helper's admin is TCP on loopback; the same rewrite goes to both sides.
@@ -140,16 +139,10 @@ t.test('Envoy runs the rendered bootstrap, and check finds it in sync with the r
 async function waitLive(socketPath: string, child: ChildProcess, log: () => string): Promise<void> {
   const dispatcher = new Agent({ connect: { socketPath } });
   try {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`envoy exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
-      const live = await request('http://localhost/ready', { dispatcher })
-        .then(async ({ statusCode, body }) => statusCode === 200 && (await body.text()).trim() === 'LIVE')
-        .catch(() => false);
-      if (live) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`envoy: not LIVE on ${socketPath} after 20s:\n${log()}`);
+    await eventually(async () => {
+      const { statusCode, body } = await request('http://localhost/ready', { dispatcher });
+      return statusCode === 200 && (await body.text()).trim() === 'LIVE';
+    }, `envoy LIVE on ${socketPath}`, { timeoutMs: 20_000, abort: () => (child.exitCode !== null || child.signalCode !== null ? `envoy exited (${child.exitCode ?? child.signalCode}):\n${log()}` : undefined) });
   } finally {
     await dispatcher.close();
   }
@@ -176,19 +169,8 @@ async function startEnvoyOnSocket(t: Test, bootstrap: Bootstrap, dir: string): P
   return socketPath;
 }
 
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 t.test("the agent runs with the chart's command line beside the chart's Envoy, through the admin socket", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-agent-');
   const { manifests } = render({ valuesFiles: [ciValues('minimal')] });
   const socketPath = await startEnvoyOnSocket(t, forLoopback(configMapData(manifests, 'edge-envoy-drift-bootstrap')['envoy.yaml'] ?? '', dir), dir);
 
@@ -224,7 +206,7 @@ t.test("the agent runs with the chart's command line beside the chart's Envoy, t
   });
 
   const probe = (c: Container, kind: 'readinessProbe' | 'livenessProbe') => `${agent.endpoint}${c[kind]?.httpGet?.path ?? '/missing'}`;
-  const ready = await poll('readiness', async () => ((await request(probe(agentContainer, 'readinessProbe'))).statusCode === 200 ? true : undefined));
+  const ready = await eventually(async () => (await request(probe(agentContainer, 'readinessProbe'))).statusCode === 200, 'readiness', 20_000);
   t.ok(ready, "the chart's readiness probe path answers 200 once the first check is done");
   t.equal((await request(probe(agentContainer, 'livenessProbe'))).statusCode, 200, "the chart's liveness probe path answers 200");
   const drift = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
@@ -244,10 +226,7 @@ t.test("the agent runs with the chart's command line beside the chart's Envoy, t
   if (!listener) throw new Error('no ingress_http listener');
   listener.per_connection_buffer_limit_bytes = 65536;
   writeConfigMapMount(mount, 2, { 'bootstrap.yaml': stringify(changed) });
-  const drifted = await poll('drift after the ConfigMap update', async () => {
-    const { body } = await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`);
-    return body.inSync ? undefined : body;
-  });
+  const drifted = await eventually(async () => (await getJson<{ inSync: boolean }>(`${agent.endpoint}/v1/drift`)).body, 'drift after the ConfigMap update', { timeoutMs: 20_000, until: (body) => body.inSync === false });
   t.equal(drifted.inSync, false, 'the agent reports drift from the updated declared snapshot');
   t.match(await (await request(`${agent.endpoint}/metrics`)).body.text(), /envoydrift_drift_resources\{[^}]*\} 1/, 'and counts it in the metric the drift alert reads');
 });

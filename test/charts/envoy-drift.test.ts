@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -13,6 +12,7 @@ import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { chartDir, ciValues, find, helm, projectRoot, render, renderFailure, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
 import { configMapData, container, flag, podSpec } from './pod.js';
+import { workdir } from '../helpers/workdir.js';
 
 const CI_FILES = ['minimal', 'full', 'sidecar-only', 'hardened', 'control-plane'] as const;
 
@@ -108,8 +108,7 @@ t.test('the access proxy runs Envoy with the envoy-drift sidecar beside it', asy
 });
 
 t.test("the agent's own config loader accepts the chart's command line and config file", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-config-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-agent-config-');
   for (const values of ['minimal', 'full', 'hardened'] as const) {
     const { manifests } = render({ valuesFiles: [ciValues(values)] });
     const agent = container(podSpec(manifests), 'envoy-drift');
@@ -212,8 +211,7 @@ t.test('no secret value reaches the rendering: Secrets are referenced, mounted a
 });
 
 t.test('the values schema refuses bad values files with a message naming the key', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-values-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-values-');
   const cases: Array<[string, string, RegExp]> = [
     ['unknown key', 'agent:\n  prot: 9902\n', /at '\/agent': additional properties 'prot' not allowed/],
     ['wrong type', 'agent:\n  port: "9902"\n', /at '\/agent\/port': got string, want integer/],
@@ -328,8 +326,7 @@ t.test('the hardened values pin images by digest and keep the journal on the cla
 });
 
 t.test('a team chart adds the sidecar with the envoy-drift.sidecar.* templates', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-gateway-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-gateway-');
   const chart = join(dir, 'gateway');
   cpSync(join(projectRoot, 'test', 'charts', 'fixtures', 'gateway'), chart, { recursive: true });
   cpSync(chartDir, join(chart, 'charts', 'envoy-drift'), { recursive: true });

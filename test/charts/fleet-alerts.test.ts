@@ -1,13 +1,13 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { promtoolBinary } from '../../scripts/setup/prometheus.mjs';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { ciValues, find, render } from './helm.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The chart's fleet alerts, run by the real promtool on series that show
@@ -43,8 +43,7 @@ function promtool(args: string[], cwd: string): { status: number | null; output:
 }
 
 t.test('promtool test rules: agreement, disagreement and a missing agent', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-promtool-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-promtool-');
   writeFileSync(join(dir, 'rules.yaml'), stringify({ groups: rule.spec.groups }));
   const inconsistent = 'EnvoyDriftReplicasInconsistent';
   const unmatched = 'EnvoyDriftRootUnmatched';
@@ -122,8 +121,7 @@ t.test('the Grafana dashboard: a ConfigMap for the sidecar, off by default, whos
   const registered = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
   for (const name of new Set(exprs.flatMap((e) => [...e.matchAll(/\b(envoydrift_[a-z_]+?)(?:_bucket)?\b/g)].map((m) => m[1]!)))) t.ok(registered.has(name), `${name} is a metric the agent registers`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-promtool-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-promtool-');
   // Grafana's variables, as Grafana would substitute them.
   const asRules = exprs.map((expr, i) => ({ record: `dashboard:panel_${i}`, expr: expr.replaceAll('$namespace', '.*').replaceAll('$__rate_interval', '5m') }));
   writeFileSync(join(dir, 'dashboard.yaml'), stringify({ groups: [{ name: 'dashboard', rules: asRules }] }));

@@ -1,16 +1,17 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { prometheusBinary } from '../../scripts/setup/prometheus.mjs';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/ports.js';
 import { ciValues, find, render } from './helm.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A real Prometheus scrapes two real agents on loopback, each beside its own
@@ -25,8 +26,7 @@ const JOB = 'edge-envoy-drift-metrics';
 interface Alert { labels: Record<string, string>; state: string }
 
 t.test('a real Prometheus over two agents: agreement, disagreement, an agent down', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-prometheus-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-prometheus-');
   const rule = find(
     render({ valuesFiles: [ciValues('full')], setJson: ['metrics.prometheusRule.replicasInconsistentFor="0s"', 'metrics.prometheusRule.rootUnmatchedFor="0s"', 'metrics.prometheusRule.agentDownFor="0s"'] }).manifests,
     'PrometheusRule',

@@ -1,16 +1,13 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { adminPost, startEnvoy } from '../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { adminPost } from '../helpers/envoy.js';
 import { cli } from '../helpers/cli.js';
 import { checkThroughAgent, mergeReplicaReports } from '../../src/cli/agent-check.js';
 import { renderJunit } from '../../src/report/junit-report.js';
 import { ciValues, find, render, type Manifest } from './helm.js';
 import { schemaProblem } from './kubernetes-schemas.js';
+import { AGENT_TOKEN, agentBesideEnvoy } from '../helpers/agent-beside-envoy.js';
 
 /*
  * Every deployment re-validates: the chart's `helm test` pod, rendered and
@@ -50,20 +47,12 @@ t.test('the test pod: a helm test hook, valid Kubernetes, restricted, reaching e
 });
 
 t.test("the pod's command against a real agent beside a real Envoy: in sync passes, drift fails with a JUnit report", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-hook-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const envoy = await startEnvoy({ config: gatewayBootstrap() });
-  t.teardown(() => envoy.stop());
-  writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
-  writeFileSync(join(dir, 'token'), 'hook-token\n');
   // A long interval: only the test's own POST /v1/check sees the drift.
-  const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '1h', '--token-file', join(dir, 'token')]);
-  t.teardown(() => agent.stop());
-  await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent to be ready', 30_000);
+  const { dir, tokenFile, envoy, agent } = await agentBesideEnvoy(t, { interval: '1h' });
 
   // The rendered arguments, with the cluster's addresses swapped for this machine's.
   const args = pod.spec.containers[0]!.args.map((arg) =>
-    arg.startsWith('--agent=') ? `--agent=${agent.endpoint}` : arg.startsWith('--token-file=') ? `--token-file=${join(dir, 'token')}` : arg,
+    arg.startsWith('--agent=') ? `--agent=${agent.endpoint}` : arg.startsWith('--token-file=') ? `--token-file=${tokenFile}` : arg,
   );
   const inSync = await cli(args);
   t.equal(inSync.code, 0, inSync.stderr);
@@ -88,7 +77,7 @@ t.test("the pod's command against a real agent beside a real Envoy: in sync pass
   t.match(multiline.stderr, /declared\.yaml: the token must be one line/);
 
   // Several replicas: one report, each service named after its replica.
-  const report = await checkThroughAgent(agent.endpoint, 'hook-token', 30_000);
+  const report = await checkThroughAgent(agent.endpoint, AGENT_TOKEN, 30_000);
   const merged = mergeReplicaReports([
     { replica: 'http://10.0.0.1:9902', report },
     { replica: 'http://10.0.0.2:9902', report: { ...report, inSync: true, drift: [], services: report.services.map((s) => ({ ...s, inSync: true, severity: null })) } },

@@ -1,14 +1,13 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { workdir } from '../helpers/workdir.js';
 
 /* The process around the CLI: a reader that closes the pipe early (`| head -1`) ends it quietly, with its real exit code. */
 
 t.test('a closed stdout pipe: no stack trace, the real exit code', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-bin-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-bin-');
   const clusters = Array.from({ length: 3000 }, (_, i) => `  - name: c${i}\n    connect_timeout: 1s\n    type: STATIC\n`).join('');
   writeFileSync(join(dir, 'big.yaml'), `static_resources:\n  clusters:\n${clusters}`);
   const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'cli', 'bin.ts'), 'hash', '--declared', join(dir, 'big.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli } from '../helpers/cli.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * No byte of a value under a sensitive field, or under a field whose name
@@ -14,8 +14,7 @@ import { startEnvoy } from '../helpers/envoy.js';
  */
 
 const SECRET = 'S3CR3TVALUE0123456789abcdefghijklmnopqrstuvwxyz';
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-secrets-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-secrets-');
 
 function write(name: string, text: string): string {
   const path = join(dir, name);

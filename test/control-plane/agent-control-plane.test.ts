@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../../src/compare/drift.js';
 import { catalogSnapshot } from '../fixtures/control-plane-snapshots.js';
-import { EventStream, eventually, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { EventStream, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { adsBootstrap, allAt, startControlPlane, waitForStats, type RunningControlPlane } from '../helpers/control-plane.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 

@@ -1,7 +1,6 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../../src/compare/drift.js';
 import { catalogSnapshot } from '../fixtures/control-plane-snapshots.js';
@@ -9,6 +8,7 @@ import { makePki } from '../helpers/certs.js';
 import { cli } from '../helpers/cli.js';
 import { adsBootstrap, allAt, startControlPlane, waitForStats, type RunningControlPlane } from '../helpers/control-plane.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 const NODE = 'edge-1';
 let controlPlane: RunningControlPlane;
@@ -48,8 +48,7 @@ t.test('in sync with the control plane, without --declared', async (t) => {
 });
 
 t.test('--declared beside the control plane still covers the bootstrap and static resources', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-declared-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-cp-declared-');
   const bootstrap = adsBootstrap(controlPlane.address) as { static_resources: { clusters: Array<Record<string, unknown>> } };
   writeFileSync(join(dir, 'envoy.yaml'), stringify(bootstrap));
   const same = await check(['--declared', join(dir, 'envoy.yaml')]);
@@ -100,8 +99,7 @@ t.test('a hand-made runtime override is still found', async (t) => {
 });
 
 t.test('snapshot --control-plane captures the intent as declaration files', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-snap-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-cp-snap-');
   const out = join(dir, 'intent');
   const run = await cli(['snapshot', '--admin', envoy.admin, '--control-plane', controlPlane.address, '--out', out]);
   t.equal(run.code, 0, run.stderr);
@@ -149,8 +147,7 @@ t.test('bad flags: one line naming the flag', async (t) => {
 });
 
 t.test('mutual TLS to the control plane', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-tls-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-cp-tls-');
   const pki = makePki(dir);
   const secure = await startControlPlane({ tls: { cert: pki.serverCert, key: pki.serverKey, clientCa: pki.caCert } });
   t.teardown(() => secure.stop());

@@ -1,15 +1,14 @@
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli } from '../helpers/cli.js';
+import { workdir } from '../helpers/workdir.js';
 
 /* Documents built to hurt the parser: each is one line naming the file and the limit, exit 2, never a stack overflow. */
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-hostile-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-hostile-');
 
 function write(name: string, text: string): string {
   const path = join(dir, name);

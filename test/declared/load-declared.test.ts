@@ -1,17 +1,16 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadDeclared } from '../../src/declared/load-declared.js';
 import { envoyRegistry } from '../../src/proto/envoy-registry.js';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
+import { workdir } from '../helpers/workdir.js';
 
 const registry = envoyRegistry();
 
 function folder(t: { teardown(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-declared-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-declared-');
   return dir;
 }
 

@@ -1,16 +1,15 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli } from '../helpers/cli.js';
+import { workdir } from '../helpers/workdir.js';
 
 /* Only regular files (or symlinks to them) are read; a FIFO, a dangling symlink and a symlink loop are passed over, and said. */
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-special-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-special-');
 
 t.test('a FIFO given as the declaration: exit 2 at once, naming it', async (t) => {
   const fifo = join(dir, 'x.yaml');

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { checkJson } from '../helpers/cli.js';
 import { CORPUS_DIR, corpusFiles } from '../helpers/corpus.js';
 import { loopbackOnly, startEnvoy } from '../helpers/envoy.js';
 import { isEnvoyTypeName } from '../../src/proto/envoy-namespaces.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * Zero false positives: every bootstrap of the shared corpus that Envoy can
@@ -37,8 +37,7 @@ function makeCerts(cwd: string): void {
 for (const file of corpusFiles('bootstrap')) {
   const name = basename(file);
   t.test(name, async (t) => {
-    const cwd = mkdtempSync(join(tmpdir(), 'envoy-drift-corpus-'));
-    t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+    const cwd = workdir(t, 'envoy-drift-corpus-');
     if (name.includes('NEEDS-CERTS')) makeCerts(cwd);
     const declared = join(cwd, `declared${name.endsWith('.json') ? '.json' : '.yaml'}`);
     const config = loopbackOnly(parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
@@ -69,8 +68,7 @@ for (const file of corpusFiles('bootstrap')) {
 
 t.test('filesystem xDS (dynamic-config-fs) declared as its folder of bootstrap and resource files', async (t) => {
   const source = join(CORPUS_DIR, 'bootstrap', 'dynamic-config-fs');
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-fsxds-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-fsxds-');
   const bootstrap = parse(readFileSync(join(source, 'envoy.yaml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   bootstrap['dynamic_resources'].cds_config.path_config_source.path = join(dir, 'cds.yaml');
   bootstrap['dynamic_resources'].lds_config.path_config_source.path = join(dir, 'lds.yaml');

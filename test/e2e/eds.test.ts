@@ -1,10 +1,11 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { eventually } from '../helpers/eventually.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * EDS declared as a filesystem-xDS file: the dump Envoy gives with
@@ -23,8 +24,7 @@ const assignment = (ports: number[]) => ({
 });
 
 t.test('EDS from a file: in sync with its declaration, and an endpoint change is found', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-eds-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-eds-');
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: {
@@ -46,18 +46,13 @@ t.test('EDS from a file: in sync with its declaration, and an endpoint change is
 
   writeFileSync(join(dir, 'eds.next'), stringify(assignment([18080, 18099])));
   renameSync(join(dir, 'eds.next'), join(dir, 'eds.yaml'));
-  let drift = await checkJson(envoy.admin, declared);
-  for (let i = 0; i < 50 && drift.report.inSync; i++) {
-    // Envoy picks the file up asynchronously; poll the check, not a clock.
-    await new Promise((r) => setTimeout(r, 100));
-    drift = await checkJson(envoy.admin, declared);
-  }
+  // Envoy picks the file up asynchronously; poll the check, not a clock.
+  const drift = await eventually(() => checkJson(envoy.admin, declared), 'the endpoint drift', { timeoutMs: 5_000, until: (run) => !run.report.inSync });
   t.match(drift.report.drift, [{ service: 'svc', resourceType: 'endpoint', name: 'svc', paths: [{ path: '/endpoints/0/lb_endpoints/1/endpoint/address/socket_address/port_value', declared: 18081, live: 18099 }] }]);
 });
 
 t.test('a snapshot taken with --include-eds declares the EDS assignment and checks in sync', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-eds-snap-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-eds-snap-');
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: {

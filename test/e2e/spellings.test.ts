@@ -1,11 +1,11 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * A declaration written differently from what Envoy prints (durations,
@@ -50,8 +50,7 @@ function respell(value: unknown, key = '', inData = false, isMap = false): unkno
 }
 
 t.test('equivalent spellings of the declaration are in sync', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-spell-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-spell-');
   const original = gatewayBootstrap();
   const clusters = (original['static_resources'] as { clusters: Array<Record<string, unknown>> }).clusters;
   const respelled = respell(original) as Record<string, unknown>;
@@ -72,8 +71,7 @@ t.test('equivalent spellings of the declaration are in sync', async (t) => {
 });
 
 t.test("YAML booleans as Envoy's loader reads them (yes, on, n) are in sync", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-yaml11-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-yaml11-');
   const text = [
     'admin: {address: {socket_address: {address: 127.0.0.1, port_value: 0}}}',
     'layered_runtime:',

@@ -1,20 +1,17 @@
 import t from 'tap';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { parseAdminAddress } from '../../src/envoy-admin/admin-address.js';
 import { AdminClient } from '../../src/envoy-admin/admin-client.js';
 import { startEnvoy } from '../helpers/envoy.js';
+import { httpServer, type Teardown } from '../helpers/http-server.js';
+import { freePort } from '../helpers/ports.js';
+import { workdir } from '../helpers/workdir.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function serve(t: { teardown(fn: () => unknown): void }, handler: Handler, listenOn?: string): Promise<string> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => (listenOn ? server.listen(listenOn, resolve) : server.listen(0, '127.0.0.1', resolve)));
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  return listenOn ? `unix:${listenOn}` : `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+async function serve(t: Teardown, handler: Handler, socketPath?: string): Promise<string> {
+  return (await httpServer(t, handler, socketPath ? { socketPath } : {})).origin;
 }
 
 function client(address: string, options: { timeoutMs?: number; maxBytes?: number } = {}): AdminClient {
@@ -33,8 +30,7 @@ t.test('admin addresses', async (t) => {
 });
 
 t.test('reads JSON from a real Envoy over a unix socket', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-sock-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-sock-');
   const envoy = await startEnvoy({ config: { admin: { address: { pipe: { path: join(dir, 'admin.sock') } } } } });
   t.teardown(() => envoy.stop());
   t.equal(envoy.admin, `unix:${join(dir, 'admin.sock')}`);
@@ -85,16 +81,12 @@ t.test('an admin that never answers times out', async (t) => {
 });
 
 t.test('an unreachable admin is one clear error', async (t) => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await freePort();
   const refused = client(`http://127.0.0.1:${port}`, { timeoutMs: 2000 });
   t.teardown(() => refused.close());
   await t.rejects(refused.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ECONNREFUSED\)/ });
 
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-none-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-none-');
   const missing = client(`unix:${join(dir, 'missing.sock')}`);
   t.teardown(() => missing.close());
   await t.rejects(missing.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ENOENT\)/ });

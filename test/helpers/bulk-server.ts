@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startHttpServer, type TestServer } from './http-server.js';
 
 /**
  * A strict stand-in for Elasticsearch / OpenSearch `POST /_bulk`: NDJSON
@@ -19,17 +19,15 @@ export class BulkServer {
   readonly scriptedItems = new Map<string, number[]>();
   /** `_id`s refused for good with 400 mapper_parsing_exception. */
   readonly refused = new Set<string>();
-  #server: Server | undefined;
+  #server: TestServer | undefined;
 
   async start(): Promise<string> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#server = await startHttpServer((req, res) => void this.#handle(req, res));
+    return this.#server.origin;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise((resolve) => this.#server?.close(resolve));
+    await this.#server?.close();
   }
 
   documents(index: string): Map<string, unknown> {

@@ -5,6 +5,7 @@ import { request } from 'undici';
 // The project's own set-up script knows where it built the fixture.
 import { controlPlaneBinary } from '../../scripts/setup/control-plane.mjs';
 import { grpcCluster } from './grpc-cluster.js';
+import { eventually } from './eventually.js';
 
 /** What the fixture serves for one node: proto3 JSON resources, by type. */
 export interface FixtureSnapshot {
@@ -115,17 +116,13 @@ export function adsBootstrap(address: string, options: { tls?: { ca: string; cer
 
 /** Waits until Envoy's subscriptions moved as `done` says (its `version_text` and `update_rejected` stats). */
 export async function waitForStats(admin: string, done: (stats: Record<string, string>) => boolean, timeoutMs = 20_000): Promise<Record<string, string>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return eventually(async () => {
     const text = await (await request(`${admin}/stats?filter=(version_text|update_rejected)`)).body.text();
-    const stats = Object.fromEntries(text.split('\n').filter(Boolean).map((line) => {
+    return Object.fromEntries(text.split('\n').filter(Boolean).map((line) => {
       const at = line.indexOf(': ');
       return [line.slice(0, at), line.slice(at + 2).replace(/^"|"$/g, '')];
-    }));
-    if (done(stats)) return stats;
-    if (Date.now() > deadline) throw new Error(`Envoy's xDS stats did not get there: ${JSON.stringify(stats)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    })) as Record<string, string>;
+  }, "Envoy's xDS stats", { timeoutMs, until: done });
 }
 
 /** Every subscription (listeners, clusters, routes) at `version`. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { Agent, request, type Dispatcher } from 'undici';
 // The project's own set-up script knows where it installed Envoy.
 import { envoyBinary } from '../../scripts/setup/envoy.mjs';
+import { eventually } from './eventually.js';
 
 export const ENVOY_BIN = process.env['ENVOY_BIN'] ?? envoyBinary();
 
@@ -36,20 +37,6 @@ export interface StartOptions {
    * helper returns as soon as the admin answers.
    */
   readonly waitForLive?: boolean;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, child: ChildProcess, logPath: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      const log = await readFile(logPath, 'utf8').catch(() => '');
-      throw new Error(`envoy exited with ${child.exitCode} before ${what}:\n${log.split('\n').slice(-15).join('\n')}`);
-    }
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`envoy: timed out waiting for ${what}`);
 }
 
 /** Starts a real Envoy on loopback with free ports and waits until it is LIVE. */
@@ -85,22 +72,23 @@ async function launch(options: StartOptions, configPath: string, workDir: string
     { cwd: options.cwd ?? workDir, stdio: ['ignore', logFd, logFd] },
   );
   closeSync(logFd);
-  const address = await waitFor('the admin address', async () => {
-    const text = existsSync(adminPath) ? (await readFile(adminPath, 'utf8')).trim() : '';
-    return text ? text : undefined;
-  }, 20_000, child, logPath).catch((error: unknown) => {
+  const exited = async () => (child.exitCode === null ? undefined : `envoy exited with ${child.exitCode}:\n${(await readFile(logPath, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')}`);
+  const address = await eventually(async () => (existsSync(adminPath) ? (await readFile(adminPath, 'utf8')).trim() : '') || undefined, 'envoy: the admin address', { timeoutMs: 20_000, abort: exited }).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });
   // A pipe admin writes its socket path; a TCP admin its host:port.
   const admin = address.startsWith('/') ? `unix:${address}` : `http://${address}`;
   try {
-    await waitFor(options.waitForLive === false ? 'the admin API' : 'LIVE', async () => {
+    await eventually(async () => {
       const { statusCode, body } = await adminRequest(admin, '/ready', 'GET');
       const text = (await body.text()).trim();
-      if (options.waitForLive === false) return statusCode === 200 || statusCode === 503 ? true : undefined;
-      return statusCode === 200 && text === 'LIVE' ? true : undefined;
-    }, 20_000, child, logPath);
+      if (options.waitForLive === false) return statusCode === 200 || statusCode === 503;
+      return statusCode === 200 && text === 'LIVE';
+    }, `envoy: ${options.waitForLive === false ? 'the admin API' : 'LIVE'}`, {
+      timeoutMs: 20_000,
+      abort: exited,
+    });
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

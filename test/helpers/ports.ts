@@ -22,13 +22,3 @@ export function acceptsConnections(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
-
-/** Polls `condition` until it holds; rejects with `what` after `timeoutMs` so a broken test fails instead of hanging. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

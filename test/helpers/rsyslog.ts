@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import type { TestPki } from './certs.js';
-import { acceptsConnections, freePort, waitFor } from './ports.js';
+import { acceptsConnections, freePort } from './ports.js';
+import { eventually } from './eventually.js';
 
 function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,10 +89,10 @@ export class Rsyslog {
       this.#stderr += chunk.toString();
     });
     this.#child = child;
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`rsyslogd exited with ${child.exitCode}: ${this.#stderr}`);
-      return acceptsConnections(this.port);
-    }, `rsyslogd on port ${this.port}`);
+    await eventually(() => acceptsConnections(this.port), `rsyslogd on port ${this.port}`, {
+      timeoutMs: 20_000,
+      abort: () => (child.exitCode !== null ? `rsyslogd exited with ${child.exitCode}: ${this.#stderr}` : undefined),
+    });
   }
 
   /** SIGKILL, as a crash would; waits until the process is gone. */

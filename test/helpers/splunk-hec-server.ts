@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startHttpServer, type TestServer } from './http-server.js';
 
 /**
  * A strict stand-in for Splunk's HTTP Event Collector, following the
@@ -40,17 +40,15 @@ export class SplunkHecServer {
   /** What happens to the acks of the next event requests; `after-polls` 1 when empty. */
   readonly ackFates: AckFate[] = [];
   readonly #acks = new Map<string, Map<number, PendingAck>>();
-  #server: Server | undefined;
+  #server: TestServer | undefined;
 
   async start(): Promise<string> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#server = await startHttpServer((req, res) => void this.#handle(req, res));
+    return this.#server.origin;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise((resolve) => this.#server?.close(resolve));
+    await this.#server?.close();
   }
 
   /** Lets held acks turn true on their next poll. */

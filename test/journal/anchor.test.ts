@@ -1,14 +1,15 @@
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { encodeRecord, parseRecordLine, type JournalRecord } from '../../src/journal/record.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
-import { eventually, getJson, startAgent } from '../helpers/agent.js';
+import { getJson, startAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/eventually.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The anchor off the node, on a real agent's journal beside a real Envoy: the
@@ -42,8 +43,7 @@ function records(path: string): JournalRecord[] {
     });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-anchor-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-anchor-');
 const data = join(dir, 'data');
 const jsonAnchor = join(dir, 'events.ndjson');
 const ocsfAnchor = join(dir, 'events.ocsf.ndjson');

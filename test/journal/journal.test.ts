@@ -1,6 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CursorStore } from '../../src/journal/cursor-store.js';
@@ -10,10 +9,10 @@ import { GENESIS_HASH, parseRecordLine, type JournalRecord } from '../../src/jou
 import { journalDir, listSegments, readAnchor, readSegment } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
 import { driftInput } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
 function dataDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-journal-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-journal-');
   return dir;
 }
 

@@ -1,7 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CursorStore } from '../../src/journal/cursor-store.js';
 import { Journal } from '../../src/journal/journal.js';
@@ -9,13 +7,13 @@ import { encodeRecord, parseRecordLine } from '../../src/journal/record.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
 import { verifyJournal, type BreakKind } from '../../src/journal/verify.js';
 import { driftInput } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
 /** 20 events with a signed checkpoint every 5 records, in one segment unless `segmentBytes` says otherwise. */
 async function journal(t: Test, segmentBytes = 10_000_000): Promise<{ dir: string; segment: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-verify-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-verify-');
   const j = await Journal.open({ dataDir: dir, segmentBytes, checkpoint: { every: 5, privateKey } });
   for (let i = 0; i < 20; i++) await j.add(driftInput(i));
   await j.close();

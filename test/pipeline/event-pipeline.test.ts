@@ -1,9 +1,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,10 +9,11 @@ import { runCli } from '../../src/cli/main.js';
 import { readSegment } from '../../src/journal/segments.js';
 import { listSegments, journalDir } from '../../src/journal/segments.js';
 import { verifyJournal } from '../../src/journal/verify.js';
+import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-crash-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-crash-');
 
 // Bundled once, dependencies included, so each of the 50+ processes starts in
 // a fifth of the time tsx takes. It lives two levels under the repository (in
@@ -95,7 +93,7 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
   writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
 
   const hookIds = new Set<string>();
-  const server = createServer((req, res) => {
+  const server = await httpServer(t, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -103,9 +101,7 @@ t.test('SIGKILLed 50 times while events flow: every event reaches every sink and
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const hookUrl = `${server.origin}/hook`;
   const args = (count: number): string[] => [dataDir, hookUrl, fileSink, secretFile, keyFile, String(count)];
 
   const acknowledged: string[] = [];

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { snapshotFiles } from '../../src/cli/commands/snapshot.js';
@@ -12,6 +11,7 @@ import { apiReport, isNewer } from '../../src/proto/api-report.js';
 import { envoyRegistry } from '../../src/proto/envoy-registry.js';
 import { renderText } from '../../src/report/text-report.js';
 import { corpusFiles } from '../helpers/corpus.js';
+import { workdir } from '../helpers/workdir.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const registry = envoyRegistry();
@@ -28,8 +28,7 @@ t.test('release order', async (t) => {
 t.test('a proxy newer than the API: one warning line, counting what was not decoded', async (t) => {
   const file = corpusFiles('config_dump').find((f) => f.includes('wg-ai-gateway'))!;
   const original = JSON.parse(readFileSync(file, 'utf8')) as any;
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-newer-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-newer-');
   for (const [name, content] of snapshotFiles(original, undefined)) writeFileSync(join(dir, name), stringify(content, { lineWidth: 0 }));
   const declared = await loadDeclared(dir, registry);
   if (!declared.ok) throw declared.error;

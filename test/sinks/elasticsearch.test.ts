@@ -1,7 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { v7 as uuidv7 } from 'uuid';
@@ -9,11 +6,12 @@ import { toEcs } from '../../src/formats/ecs.js';
 import { buildBulkPayload, ElasticsearchSink } from '../../src/sinks/elasticsearch.js';
 import { BulkServer } from '../helpers/bulk-server.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
+import { httpServer } from '../helpers/http-server.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-es-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-es-');
 
 t.test('the payload builder writes create actions with the event id as _id, newline-terminated', async (t) => {
   const records = makeRecords([driftInput(1), driftInput(2)]);
@@ -39,7 +37,7 @@ t.test('per-item statuses: 201 and 409 delivered, 429 and 5xx retried, other 4xx
   server.scriptedItems.set(ids[15] as string, [503, 502]);
   server.refused.add(ids[7] as string);
   for (const [i, id] of ids.entries()) await run.pipeline.emit({ ...driftInput(i), id });
-  await waitFor(() => (run.pipeline.runners[0]?.cursor ?? 0) >= 30, 'all 30 records handled');
+  await eventually(() => (run.pipeline.runners[0]?.cursor ?? 0) >= 30, 'all 30 records handled');
   const docs = server.documents('envoy-drift');
   t.equal(docs.size, 29, 'every document but the refused one is there, once');
   t.notOk(docs.has(ids[7] as string));
@@ -62,20 +60,18 @@ t.test('a wrong API key raises the alarm and keeps the records', async (t) => {
   writeFileSync(keyFile, 'wrong');
   const run = await startPipeline(t, [{ name: 'es', type: 'elasticsearch', url, index: 'envoy-drift', apiKeyFile: keyFile }], { alarmDelayMs: 60_000 });
   await run.pipeline.emit(driftInput(1));
-  await waitFor(async () => (await run.metric('envoydrift_sink_alarm', { sink: 'es' })) === 1, 'the alarm');
+  await eventually(async () => (await run.metric('envoydrift_sink_alarm', { sink: 'es' })) === 1, 'the alarm');
   t.equal(server.requests, 1);
   t.equal(await run.metric('envoydrift_sink_lag_records', { sink: 'es' }), 1, 'the record waits');
 });
 
 t.test('a 408 from a proxy in front is retried like a 503, not taken for a configuration error', async (t) => {
   const statuses = [408, 503];
-  const server = createServer((req, res) => {
+  const { origin } = await httpServer(t, (req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(statuses.shift() ?? 500, { 'retry-after': '2' }).end('busy'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const sink = new ElasticsearchSink({ name: 'es', type: 'elasticsearch', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, index: 'envoy-drift' }, work);
+  const sink = new ElasticsearchSink({ name: 'es', type: 'elasticsearch', url: origin, index: 'envoy-drift' }, work);
   t.teardown(() => sink.close());
   for (const status of [408, 503]) {
     await t.rejects(sink.send(makeRecords([driftInput(1)]), new AbortController().signal), { code: 'ED_SINK_RETRYABLE_STATUS', retryable: true, retryAfterMs: 2000, message: new RegExp(`HTTP ${status}`) });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -11,8 +11,9 @@ import { SinkRunner } from '../../src/sinks/sink-runner.js';
 import { SinkTelemetry } from '../../src/sinks/sink-telemetry.js';
 import { DELIVERED, type SendOutcome, type Sink } from '../../src/sinks/sink.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput } from '../helpers/records.js';
+import { workdir } from '../helpers/workdir.js';
 
 /** A sink under the test's control: it delivers, or fails, as told. */
 class ScriptedSink implements Sink {
@@ -34,8 +35,7 @@ class ScriptedSink implements Sink {
 }
 
 t.test('a dead sink never holds back the others, and catches up from its cursor once it is back', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-runner-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-runner-');
   const journal = await Journal.open({ dataDir: dir });
   const cursors = new CursorStore(dir);
   const registry = new Registry();
@@ -50,8 +50,8 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
     await journal.close();
   });
   for (let i = 0; i < 10; i++) await journal.add(driftInput(i));
-  await waitFor(() => healthy.received.length === 10, 'the healthy sink');
-  await waitFor(() => dead.attempts >= 3, 'the dead sink retrying');
+  await eventually(() => healthy.received.length === 10, 'the healthy sink');
+  await eventually(() => dead.attempts >= 3, 'the dead sink retrying');
   t.equal(runners[1]?.cursor, 0);
   const metrics = await registry.getMetricsAsJSON();
   const value = (name: string, sink: string): number | undefined =>
@@ -62,11 +62,11 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
   t.equal(value('envoydrift_sink_oldest_undelivered_age_seconds', 'healthy'), 0);
   t.ok((value('envoydrift_sink_retries_total', 'dead') ?? 0) >= 3);
   dead.failing = undefined;
-  await waitFor(() => dead.received.length === 10, 'the dead sink back');
+  await eventually(() => dead.received.length === 10, 'the dead sink back');
   t.same(dead.received.map((r) => r.seq), Array.from({ length: 10 }, (_, k) => k + 1), 'in order, from its cursor');
   // The cursor is written after the delivery is acknowledged, not with it: wait for the write, then read it.
   const persisted = () => JSON.parse(readFileSync(join(dir, 'cursors', 'dead.json'), 'utf8')) as { seq: number };
-  await waitFor(() => {
+  await eventually(() => {
     try {
       return persisted().seq === 10;
     } catch {
@@ -104,14 +104,13 @@ t.test('the stdout sink writes one line per event', async (t) => {
   const stdout = { write: (chunk: string, callback: (error?: Error) => void) => (chunks.push(chunk), callback(), true) } as unknown as NodeJS.WritableStream;
   const test = await startPipeline(t, [{ name: 'out', type: 'stdout', format: 'cef' }], { stdout });
   await test.pipeline.emit(driftInput(1));
-  await waitFor(() => chunks.length === 1, 'a line on stdout');
+  await eventually(() => chunks.length === 1, 'a line on stdout');
   t.match(chunks[0], /^CEF:0\|envoy-drift\|.*\n$/);
 });
 
 t.test('a pipeline started again in the same process reuses the registry\'s metrics', async (t) => {
   const registry = new Registry();
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-restart-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-restart-');
   for (let round = 0; round < 2; round++) {
     const test = await startPipeline(t, [{ name: 'out', type: 'file', path: join(dir, 'out.ndjson') }], { registry, dataDir: join(dir, 'data') });
     await test.pipeline.emit(driftInput(round));

@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
@@ -9,12 +8,12 @@ import { readSegment } from '../../src/journal/segments.js';
 import { buildSyslogMessage, frameOctetCounting, SyslogSink } from '../../src/sinks/syslog.js';
 import { SYSLOG_FACILITIES, type SyslogSinkConfig } from '../../src/sinks/sink-config.js';
 import { makePki, type TestPki } from '../helpers/certs.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
 import { Rsyslog } from '../helpers/rsyslog.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-syslog-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-syslog-');
 let pki: TestPki;
 t.before(() => {
   pki = makePki(mkdtempSync(join(work, 'pki-')));
@@ -53,7 +52,7 @@ async function deliverThrough(t: Test, config: Omit<SyslogSinkConfig, 'name' | '
   t.teardown(() => pipeline.close());
   const tricky = ['pipe | in header', 'equals = in extension', 'backslash \\ here', 'new\nline', 'unicode ✓ ünïcode'];
   for (let i = 0; i < 40; i++) await pipeline.emit(driftInput(i, { message: `${tricky[i % tricky.length]} #${i}` }));
-  await waitFor(() => server.received().length >= 40, '40 messages at rsyslog');
+  await eventually(() => server.received().length >= 40, '40 messages at rsyslog');
   const records = readSegment(pipeline.journal.segments()[0]?.path ?? '').records;
   const expected = records.map((record) => buildSyslogMessage(record, { facility: SYSLOG_FACILITIES.local0, appName: 'envoy-drift', hostname: undefined, procId: String(process.pid), format: 'cef' }));
   t.same(server.received(), expected, 'rsyslog received exactly the messages built, in order');
@@ -76,7 +75,7 @@ t.test('delivers to a real rsyslog over UDP, one datagram per message', async (t
   const probe = createSocket('udp4');
   t.teardown(() => probe.close());
   // imudp binds alongside imtcp; wait until a datagram actually arrives before measuring.
-  await waitFor(async () => {
+  await eventually(async () => {
     probe.send('<14>1 - - probe - - - ready', port, '127.0.0.1');
     return server.received().length > 0;
   }, 'rsyslog listening on UDP');
@@ -84,7 +83,7 @@ t.test('delivers to a real rsyslog over UDP, one datagram per message', async (t
   const sink = new SyslogSink({ name: 's', type: 'syslog', protocol: 'udp', host: '127.0.0.1', port, format: 'json' });
   const records = makeRecords(Array.from({ length: 20 }, (_, i) => driftInput(i)));
   await sink.send(records, new AbortController().signal);
-  await waitFor(() => server.received().length >= before + 20, '20 datagrams');
+  await eventually(() => server.received().length >= before + 20, '20 datagrams');
   const options = { facility: SYSLOG_FACILITIES.local0, appName: 'envoy-drift', hostname: undefined, procId: String(process.pid), format: 'json' as const };
   t.same(server.received().slice(before).filter((l) => !l.includes('probe')).sort(), records.map((r) => buildSyslogMessage(r, options)).sort());
 });
@@ -125,12 +124,12 @@ t.test('every event arrives when rsyslog is SIGKILLed and restarted mid-stream',
     }
   })();
   for (const threshold of [60, 180]) {
-    await waitFor(() => server.received().length >= threshold, `${threshold} messages before the kill`);
+    await eventually(() => server.received().length >= threshold, `${threshold} messages before the kill`);
     await server.kill();
     await server.restart();
   }
   await emitting;
-  await waitFor(() => new Set(eventIds(server.received())).size >= emitted.length, 'every event after the restarts');
+  await eventually(() => new Set(eventIds(server.received())).size >= emitted.length, 'every event after the restarts');
   const received = new Set(eventIds(server.received()));
   t.equal(emitted.filter((id) => !received.has(id)).length, 0, 'no event lost');
   t.ok(server.received().length >= emitted.length, `duplicates allowed (${server.received().length - emitted.length} here)`);

@@ -1,7 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import t from 'tap';
@@ -9,11 +6,12 @@ import { webhookSignature } from '../../src/common/webhook-signature.js';
 import { buildWebhookRequest, WebhookSink } from '../../src/sinks/webhook.js';
 import { makePki } from '../helpers/certs.js';
 import { startPipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/ports.js';
+import { eventually } from '../helpers/eventually.js';
 import { driftInput, makeRecords } from '../helpers/records.js';
+import { httpServer } from '../helpers/http-server.js';
+import { workdir } from '../helpers/workdir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'envoy-drift-webhook-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = workdir(t, 'envoy-drift-webhook-');
 const secretFile = join(work, 'secret');
 writeFileSync(secretFile, 's3cret\n');
 
@@ -36,7 +34,7 @@ t.test('delivers over HTTPS to a receiver that checks the signature, retrying a 
   const received: string[] = [];
   const answers = [503];
   let badSignatures = 0;
-  const server = createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, (req, res) => {
+  const server = await httpServer(t, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -52,14 +50,12 @@ t.test('delivers over HTTPS to a receiver that checks the signature, retrying a 
       if (status === 204) for (const event of (JSON.parse(body) as { events: Array<{ metadata: { uid: string } }> }).events) received.push(event.metadata.uid);
       res.writeHead(status).end();
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const url = `https://localhost:${(server.address() as AddressInfo).port}/hook`;
+  }, { tls: { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) } });
+  const url = `https://localhost:${server.port}/hook`;
   const test = await startPipeline(t, [{ name: 'hook', type: 'webhook', url, secretFile, caFile: pki.caCert }]);
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push((await test.pipeline.emit(driftInput(i))).id);
-  await waitFor(() => received.length >= 12, '12 events at the webhook');
+  await eventually(() => received.length >= 12, '12 events at the webhook');
   t.same(received, ids, 'OCSF events with their ids, in order, once');
   t.equal(badSignatures, 0);
   t.equal(await test.metric('envoydrift_sink_retries_total', { sink: 'hook' }), 1);

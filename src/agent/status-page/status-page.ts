@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
+import { ErrorCodes } from '../../errors.js';
 
 /*
  * The agent's read-only status page: one HTML document, one stylesheet and
@@ -68,7 +69,7 @@ export async function serveStatusPage(path: string, response: ServerResponse): P
   const asset = ASSETS[path];
   const body = asset ? (await load()).get(path) : undefined;
   if (!asset || !body) {
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    response.writeHead(404, { 'content-type': 'application/json' }).end(`${JSON.stringify({ error: ErrorCodes.AGENT_NOT_FOUND, message: `${path}: not found` })}\n`);
     return;
   }
   response.writeHead(200, { 'content-type': asset.type, 'content-length': body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(body);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { transportFailure } from '../../common/http-failure.js';
-import { DriftError, ErrorCodes } from '../../errors.js';
+import { DriftError, ErrorCodes, type ErrorCode } from '../../errors.js';
 import type { Proposal } from '../../remediation/proposals.js';
 import { ExitCode, parseCommandArgs, requireOption, type CliIo, type Command } from '../command.js';
 
@@ -28,8 +28,8 @@ async function token(file: string | undefined, io: CliIo): Promise<string | unde
   }
 }
 
-/** One call to the agent's remediation endpoint; any answer but 200 is one error naming the agent and id. */
-async function callAgent(agent: string, method: 'GET' | 'POST', path: string, bearer: string | undefined, body?: unknown, id?: string): Promise<unknown> {
+/** One call to the agent's remediation endpoint; any answer but 200 is one error naming the agent, with the agent's code and message. */
+async function callAgent(agent: string, method: 'GET' | 'POST', path: string, bearer: string | undefined, body?: unknown): Promise<unknown> {
   const url = new URL(path, agent.endsWith('/') ? agent : `${agent}/`).toString();
   let response;
   try {
@@ -45,22 +45,29 @@ async function callAgent(agent: string, method: 'GET' | 'POST', path: string, be
     throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: ${reason}`, { cause: error });
   }
   const text = await response.body.text();
-  switch (response.statusCode) {
-    case 200:
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: expected JSON`, { cause: error });
-      }
-    case 401:
-    case 403:
-      throw new DriftError(ErrorCodes.AGENT_UNAUTHORIZED, `agent ${agent}: HTTP ${response.statusCode}, the token was refused (--token-file or ${TOKEN_ENV})`);
-    case 404:
-      throw new DriftError(ErrorCodes.PROPOSAL_NOT_FOUND, `agent ${agent}: remediation ${id ?? ''}: no such proposal`);
-    case 409:
-      throw new DriftError(ErrorCodes.PROPOSAL_NOT_PENDING, `agent ${agent}: remediation ${id ?? ''}: ${text.trim().slice(0, 200) || 'is not pending'}`);
-    default:
-      throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: HTTP ${response.statusCode}`);
+  if (response.statusCode === 200) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: expected JSON`, { cause: error });
+    }
+  }
+  const failure = errorBody(text);
+  if (!failure) throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: HTTP ${response.statusCode}`);
+  const hint = failure.error === ErrorCodes.AGENT_UNAUTHORIZED || failure.error === ErrorCodes.AGENT_FORBIDDEN ? ` (--token-file or ${TOKEN_ENV})` : '';
+  throw new DriftError(failure.error, `agent ${agent}: HTTP ${response.statusCode} ${failure.error}: ${failure.message}${hint}`);
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
+
+/** The agent's error answer, `{ "error": <code from errors.ts>, "message": <one line> }`, or undefined when the body is not one. */
+function errorBody(text: string): { error: ErrorCode; message: string } | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof body.error !== 'string' || !KNOWN_CODES.has(body.error) || typeof body.message !== 'string') return undefined;
+    return { error: body.error as ErrorCode, message: body.message.split('\n')[0]!.slice(0, 300) };
+  } catch {
+    return undefined;
   }
 }
 
@@ -87,7 +94,8 @@ export const remediateCommand: Command = {
       const format = (values['format'] as string | undefined) ?? 'text';
       if (format !== 'text' && format !== 'json') throw new DriftError(ErrorCodes.USAGE, `remediate: --format must be text or json, not "${format}"`);
       const answer = await callAgent(agent, 'GET', 'v1/remediations', bearer);
-      const proposals = (Array.isArray(answer) ? answer : ((answer as { remediations?: unknown }).remediations ?? [])) as Proposal[];
+      const proposals = (answer as { remediations: Proposal[] }).remediations;
+      if (!Array.isArray(proposals)) throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: expected { remediations: [...] } from v1/remediations`);
       if (format === 'json') io.stdout.write(`${JSON.stringify(proposals, null, 2)}\n`);
       else io.stdout.write(proposals.length === 0 ? 'no remediations\n' : `${proposals.map(line).join('\n')}\n`);
       return ExitCode.IN_SYNC;
@@ -97,7 +105,7 @@ export const remediateCommand: Command = {
     }
     if (id === undefined || extra.length > 0) throw new DriftError(ErrorCodes.USAGE, `remediate ${action}: expects exactly one remediation id`);
     const by = (values['by'] as string | undefined) ?? io.env['USER'] ?? 'cli';
-    const proposal = (await callAgent(agent, 'POST', `v1/remediations/${encodeURIComponent(id)}/${action}`, bearer, { by }, id)) as Proposal;
+    const proposal = (await callAgent(agent, 'POST', `v1/remediations/${encodeURIComponent(id)}/${action}`, bearer, { by })) as Proposal;
     io.stdout.write(`${action === 'approve' ? 'approved' : 'rejected'} ${line(proposal)}\n`);
     return ExitCode.IN_SYNC;
   },

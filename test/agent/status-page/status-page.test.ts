@@ -1,13 +1,12 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { stringify } from 'yaml';
-import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
-import { adminPost, startEnvoy } from '../../helpers/envoy.js';
-import { eventually, getJson, startAgent } from '../../helpers/agent.js';
+import { adminPost } from '../../helpers/envoy.js';
+import { getJson } from '../../helpers/agent.js';
+import { eventually } from '../../helpers/eventually.js';
 import { launchChromium } from '../../helpers/chromium.js';
+import { AGENT_TOKEN, agentBesideEnvoy } from '../../helpers/agent-beside-envoy.js';
 
 /*
  * The status page in a real headless Chromium beside a real Envoy and agent:
@@ -21,15 +20,8 @@ const HOSTILE_KEY = 'evil.<script>window.pwned=1</script><img src=x onerror="win
 const HOSTILE_VALUE = '<img src=y onerror="window.pwned=3">';
 const OUTPUT = join(process.cwd(), '.tap', 'status-page');
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-page-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const envoy = await startEnvoy({ config: gatewayBootstrap() });
-t.teardown(() => envoy.stop());
-writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
-writeFileSync(join(dir, 'token'), 'page-token\n');
 // Approve mode: drift makes a proposal the page shows with its command, never with a button.
-const agent = await startAgent(['--admin', envoy.admin, '--declared', join(dir, 'declared.yaml'), '--data-dir', join(dir, 'data'), '--interval', '200ms', '--remediation', 'approve', '--token-file', join(dir, 'token')]);
-t.teardown(() => agent.stop());
+const { dir, envoy, agent } = await agentBesideEnvoy(t, { remediation: 'approve' });
 
 t.test('the page over HTTP: read-only, its own files only, a strict content policy', async (t) => {
   const page = await request(`${agent.endpoint}/`);
@@ -99,7 +91,7 @@ t.test('a drift appears on the open page without a reload; its finding opens to 
   t.ok(proposal, 'the agent proposed a revert');
   t.ok((await page.locator('#remediation pre').innerText()).startsWith(`envoy-drift remediate approve ${proposal!.id} --agent ${agent.endpoint} --token-file`), 'with the command that approves it');
   t.equal(await page.locator('#remediation button, form').count(), 0, 'and no way to approve from the page');
-  t.notOk((await page.content()).includes('page-token'), 'the token is nowhere on the page');
+  t.notOk((await page.content()).includes(AGENT_TOKEN), 'the token is nowhere on the page');
   t.same(errors, [], 'no script error');
   t.same(elsewhere, [], 'every request went to the agent');
 

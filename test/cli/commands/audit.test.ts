@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../../../src/cli/main.js';
 import { Journal } from '../../../src/journal/journal.js';
 import { journalDir, listSegments } from '../../../src/journal/segments.js';
 import { driftInput } from '../../helpers/records.js';
+import { workdir } from '../../helpers/workdir.js';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -15,8 +15,7 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-audit-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-audit-');
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const publicKeyFile = join(dir, 'key.pub.pem');
 writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));

@@ -4,6 +4,7 @@ import type { DeclaredSnapshot } from '../../../src/declared/load-declared.js';
 import { startEnvoy } from '../../helpers/envoy.js';
 import { grpcCluster } from '../../helpers/grpc-cluster.js';
 import { declare, harness, removeDir } from './harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 /*
  * xDS server mode against a real Envoy: the agent is the proxy's ADS server.
@@ -111,11 +112,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
     t.same(events.map((e) => e.type), ['remediation.applied']);
     t.equal(events[0]!.mechanism, 'ads');
     t.match(events[0]!.detail, /pushed version envoy-drift-\d+-\d+; ACKed/);
-    let after = compare(v2, live);
-    for (let i = 0; i < 200 && !after.inSync; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      after = compare(v2, (await h.check()).live);
-    }
+    const after = await eventually(async () => compare(v2, (await h.check()).live), "Envoy's config dump back in sync", { timeoutMs: 10_000, until: (report) => report.inSync });
     t.ok(after.inSync, "Envoy's config dump matches the declaration again");
     agent.remediator.verify({ report: after, declared: v2, live, snapshotValid: true });
     t.same(events.map((e) => e.type), ['remediation.applied', 'remediation.verified']);

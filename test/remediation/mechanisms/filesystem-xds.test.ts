@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import { nextVersion } from '../../../src/remediation/mechanisms/filesystem-xds.js';
 import { startEnvoy } from '../../helpers/envoy.js';
 import { declare, harness, removeDir } from './harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 /*
  * Filesystem xDS against a real Envoy: listeners and clusters come from
@@ -90,11 +91,7 @@ t.test('a drifted cluster, an added cluster and a changed listener are written b
   await put(lds, { version_info: '7', resources: [listener('changed-by-hand')] });
   // Both files reloaded: the drift names the changed cluster, the new cluster and the listener.
   const wanted = ['cluster/payments', 'cluster/rogue', 'listener/ingress'];
-  let seen: string[] = [];
-  for (let i = 0; i < 200 && !wanted.every((k) => seen.includes(k)); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    seen = (await h.check()).report.drift.map((d) => `${d.resourceType}/${d.name}`);
-  }
+  const seen = await eventually(async () => (await h.check()).report.drift.map((d) => `${d.resourceType}/${d.name}`), `drift on ${wanted.join(', ')}`, { timeoutMs: 10_000, until: (keys) => wanted.every((k) => keys.includes(k)) });
   t.same(seen.sort(), wanted, 'the drift is seen');
   await h.remediator.handle(await h.check());
   const applied = h.events.filter((e) => e.type === 'remediation.applied');

@@ -12,6 +12,7 @@ import { envoyRegistry } from '../../../src/proto/envoy-registry.js';
 import { parseRemediationConfig } from '../../../src/remediation/remediation-config.js';
 import { Remediator, type RemediationInput } from '../../../src/remediation/remediator.js';
 import type { RemediationEvent } from '../../../src/remediation/remediation-event.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const registry = envoyRegistry();
 
@@ -68,12 +69,7 @@ export function harness(options: HarnessOptions): Harness {
     client,
     check,
     async waitForSync(inSync = true) {
-      for (let i = 0; i < 200; i++) {
-        const input = await check();
-        if (input.report.inSync === inSync) return input;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`the proxy did not become ${inSync ? 'in sync' : 'drifted'} within 10 s`);
+      return eventually(check, `the proxy ${inSync ? 'in sync' : 'drifted'}`, { timeoutMs: 10_000, until: (input) => input.report.inSync === inSync });
     },
     types: () => events.map((e) => e.type),
     async close() {

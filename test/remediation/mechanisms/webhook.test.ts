@@ -1,14 +1,15 @@
 import t from 'tap';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../../helpers/envoy.js';
 import { parseRemediationConfig } from '../../../src/remediation/remediation-config.js';
 import { declare, harness, removeDir } from './harness.js';
+import { httpServer } from '../../helpers/http-server.js';
+import { freePort } from '../../helpers/ports.js';
 
 /*
  * Control-plane managed config: the agent asks the config's owner to
@@ -21,7 +22,7 @@ interface Call { readonly headers: IncomingHttpHeaders; readonly body: string }
 const calls: Call[] = [];
 let answer = 200;
 let reapply = true;
-const server = createServer((req, res) => {
+const server = await httpServer(t, (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -33,8 +34,7 @@ const server = createServer((req, res) => {
     });
   });
 });
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reapply`;
+const url = `${server.origin}/reapply`;
 
 const envoy = await startEnvoy({ config: gatewayBootstrap() });
 const { dir, declared } = await declare({ 'envoy.yaml': gatewayBootstrap() });
@@ -45,7 +45,6 @@ t.teardown(async () => {
   await envoy.stop();
   await removeDir(dir);
   await rm(secrets, { recursive: true, force: true });
-  await new Promise((r) => server.close(r));
 });
 
 t.beforeEach(async () => {
@@ -101,10 +100,7 @@ t.test('an owner that refuses: failed at once, nothing to verify', async (t) => 
 });
 
 t.test('an owner that cannot be reached: failed, naming the address', async (t) => {
-  const closed = createServer();
-  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-  const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
-  await new Promise((r) => closed.close(r));
+  const deadUrl = `http://127.0.0.1:${await freePort()}/`;
   const h = harness({ admin: envoy.admin, declared, config: { mechanism: 'webhook', webhook: { url: deadUrl, timeoutMs: 2000 } } });
   t.teardown(() => h.close());
   await h.remediator.handle(await h.check());
