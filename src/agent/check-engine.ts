@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { CanonicalCache } from '../canonical/canonical-cache.js';
+import { isPlainObject } from '../canonical/canonical-json.js';
+import { compare } from '../compare/compare.js';
+import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import type { RemediationMode } from '../declared/manifest.js';
+import { parseAdminAddress } from '../envoy-admin/admin-address.js';
+import { AdminClient } from '../envoy-admin/admin-client.js';
+import { liveStateFromDump } from '../envoy-admin/live-state.js';
+import { DriftError, ErrorCodes } from '../errors.js';
+import { withApiReport } from '../compare/drift.js';
+import { envoyRegistry } from '../proto/envoy-registry.js';
+import { resourceSetRoot } from '../resources/resource-set.js';
+import { declarationFromIntent } from '../control-plane/intent-declaration.js';
+import { intentSummary } from './intent-summary.js';
+import type { Intent } from '../control-plane/intent.js';
+import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest } from './check-protocol.js';
+
+/*
+ * The check engine: fetching, parsing, canonicalising, hashing and comparing
+ * a dump. It keeps the declared snapshot in force and a cache of canonical
+ * forms, so an unchanged resource costs a lookup. One engine per isolate: the
+ * check worker runs it off the agent's event loop (check-worker.ts).
+ */
+
+const registry = envoyRegistry();
+const cache = new CanonicalCache();
+let client: AdminClient | undefined;
+let declared: DeclaredSnapshot | undefined;
+/** With a control plane: the declared files alone, and the last valid intent. */
+let fileDeclared: DeclaredSnapshot | undefined;
+let intent: Intent | undefined;
+let warmingGraceSeconds = 60;
+let defaultRemediation: RemediationMode = 'observe';
+
+async function contentHash(files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file).update('\u0000').update(await readFile(file)).update('\u0000');
+  return hash.digest('hex');
+}
+
+/** Answers one request of the agent (check-protocol.ts); a failure is thrown as a DriftError. */
+export async function handleCheckRequest(request: WorkerRequest): Promise<unknown> {
+  switch (request.type) {
+    case 'init': {
+      const address = parseAdminAddress(request.admin);
+      if (!address.ok) throw address.error;
+      client = new AdminClient(address.value, { timeoutMs: request.timeoutMs });
+      warmingGraceSeconds = request.warmingGraceMs / 1000;
+      defaultRemediation = request.defaultRemediation as RemediationMode;
+      return null;
+    }
+    case 'load': {
+      // Validated in full before it replaces the snapshot in force.
+      const result = await loadDeclared(request.path, registry);
+      if (!result.ok) throw result.error;
+      fileDeclared = result.value;
+      declared = intent ? declarationFromIntent(intent, registry, fileDeclared) : fileDeclared;
+      const summary: DeclaredSummary = {
+        path: request.path,
+        sources: declared.sources,
+        resources: declared.set.resources.size,
+        root: resourceSetRoot(declared.set),
+        hashesOnly: declared.hashesOnly,
+        // The files alone: a control plane's part is no file, and has its own hash.
+        contentHash: await contentHash(fileDeclared.sources),
+        modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
+      };
+      const remediating = request.remediation || summary.modes.some((m) => m !== 'observe');
+      return { summary, ...(remediating && summary.contentHash !== request.knownContentHash ? { snapshot: fileDeclared } : {}) } satisfies LoadedDeclaration;
+    }
+    case 'intent': {
+      // Canonicalised in full first: an intent that cannot be read never replaces the one in force.
+      declared = declarationFromIntent(request.intent, registry, fileDeclared);
+      intent = request.intent;
+      return intentSummary(declared, request.intent);
+    }
+    case 'check': {
+      if (!client) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: not initialised');
+      if (!declared) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: no declared snapshot loaded');
+      const started = performance.now();
+      const [dump, runtime, serverInfo] = await Promise.all([
+        client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
+        client.runtime(),
+        client.serverInfo(),
+      ]);
+      const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
+      cache.sweep();
+      const report = withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation }));
+      const summary: CheckSummary = {
+        report,
+        liveResources: live.set.resources.size,
+        xdsFromFiles: usesFileXds(dump),
+        xdsFiles: xdsFiles(dump),
+        ...processMarker(dump),
+        cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+        durationMs: performance.now() - started,
+        ...(request.includeLive ? { live } : {}),
+      };
+      return summary;
+    }
+  }
+}
+
+/** The earliest last_updated of the static listeners and clusters: set once, when the process loaded its bootstrap. */
+function processMarker(dump: unknown): { processMarker?: string } {
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  let earliest: string | undefined;
+  for (const config of configs) {
+    if (!isPlainObject(config)) continue;
+    for (const list of ['static_listeners', 'static_clusters']) {
+      const entries = config[list];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const at = isPlainObject(entry) ? entry['last_updated'] : undefined;
+        if (typeof at === 'string' && (earliest === undefined || at < earliest)) earliest = at;
+      }
+    }
+  }
+  return earliest ? { processMarker: earliest } : {};
+}
+
+/** The files the live bootstrap reads xDS from (every `path_config_source.path` in it). */
+function xdsFiles(dump: unknown): string[] {
+  const files = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 64) return;
+    if (Array.isArray(value)) for (const item of value) walk(item, depth + 1);
+    else if (isPlainObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'path_config_source' && isPlainObject(child) && typeof child['path'] === 'string') files.add(child['path']);
+        else walk(child, depth + 1);
+      }
+    }
+  };
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  walk(isPlainObject(configs[0]) ? configs[0]['bootstrap'] : undefined, 0);
+  return [...files];
+}
+
+function usesFileXds(dump: unknown): boolean {
+  return JSON.stringify((isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'][0] : {}) ?? {}).includes('path_config_source');
+}
