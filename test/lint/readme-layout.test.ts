@@ -1,6 +1,7 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /*
  * README's "Layout" section against the tree: every folder of src/ (two
@@ -8,7 +9,8 @@ import { join } from 'node:path';
  * modules are listed one a line has all of them listed.
  */
 
-const readme = readFileSync('README.md', 'utf8');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const section = /^## Layout\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
 const block = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
 const folderLine = /^(src\/\S*)\s/;
@@ -28,8 +30,9 @@ for (const line of block.split('\n')) {
   if (module) modules.set(current, [...(modules.get(current) ?? []), module]);
 }
 
+/** `src/x/` style paths of the folders in `dir`, a path relative to the root. */
 function subfolders(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${join(dir, e.name)}/`);
+  return readdirSync(join(root, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${join(dir, e.name)}/`);
 }
 
 t.ok(block.length > 0, 'README has a Layout section with the tree');
@@ -40,13 +43,13 @@ t.test('every folder of src/ has its line', async (t) => {
 });
 
 t.test('every path the section names exists', async (t) => {
-  for (const folder of folders) t.ok(existsSync(folder), `${folder} exists`);
-  for (const [folder, names] of modules) for (const name of names) t.ok(existsSync(join(folder, name)), `${folder}${name} exists`);
+  for (const folder of folders) t.ok(existsSync(join(root, folder)), `${folder} exists`);
+  for (const [folder, names] of modules) for (const name of names) t.ok(existsSync(join(root, folder, name)), `${folder}${name} exists`);
 });
 
 t.test('a folder listed module by module lists all its modules', async (t) => {
   for (const [folder, names] of modules) {
-    const files = readdirSync(folder).filter((name) => name.endsWith('.ts'));
+    const files = readdirSync(join(root, folder)).filter((name) => name.endsWith('.ts'));
     t.same(files.filter((name) => !names.includes(name)), [], `every module of ${folder} has its line`);
   }
 });
