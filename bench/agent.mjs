@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAgentEvents } from '../scripts/agent-events.mjs';
 import { envoyBinary } from '../scripts/setup/envoy.mjs';
+import { tsImport } from 'tsx/esm/api';
 import { builds, median, percentile } from './builds.mjs';
 import { bootstrap, cdsFile } from './edge-config.mjs';
 
@@ -44,15 +45,10 @@ function freePort() {
   });
 }
 
-async function waitFor(probe, what, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+// The tests' one way of waiting, loaded through tsx so that `node bench/agent.mjs` runs as documented.
+const { eventually } = await tsImport('../test/helpers/eventually.ts', import.meta.url);
+/** eventually(), with the bench's longer default: large configs take minutes under load. */
+const waitFor = (probe, what, timeoutMs = 180_000) => eventually(probe, what, timeoutMs);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,12 +57,11 @@ async function startEnvoy(configPath, name) {
   rmSync(addressFile, { force: true });
   const child = spawn(...pinned(0, envoyBinary(), ['-c', configPath, '--admin-address-path', addressFile, '--disable-hot-restart', '--concurrency', '1', '-l', 'error']), { stdio: 'ignore' });
   children.push(child);
-  const admin = await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`Envoy ${name} exited`);
+  const admin = await eventually(async () => {
     if (!existsSync(addressFile) || !readFileSync(addressFile, 'utf8').trim()) return undefined;
     const admin = `http://${readFileSync(addressFile, 'utf8').trim()}`;
     return (await (await fetch(`${admin}/ready`)).text()).trim() === 'LIVE' ? admin : undefined;
-  }, `Envoy ${name}`);
+  }, `Envoy ${name}`, { timeoutMs: 180_000, abort: () => (child.exitCode !== null ? `Envoy ${name} exited with ${child.exitCode}` : undefined) });
   return { child, admin, path: configPath };
 }
 

@@ -4,8 +4,6 @@
 // Needs rsyslogd for the syslog row (node scripts/setup.mjs rsyslog).
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -15,6 +13,7 @@ import { Journal } from '../src/journal/journal.js';
 import type { SinkConfig } from '../src/sinks/sink-config.js';
 import { BulkServer } from '../test/helpers/bulk-server.js';
 import { makePki } from '../test/helpers/certs.js';
+import { startHttpServer } from '../test/helpers/http-server.js';
 import { Rsyslog } from '../test/helpers/rsyslog.js';
 import { SplunkHecServer } from '../test/helpers/splunk-hec-server.js';
 import { driftInput } from '../test/helpers/records.js';
@@ -188,14 +187,13 @@ async function main(): Promise<void> {
   await sinkBench('Elasticsearch _bulk create (ECS)', { name: 'es', type: 'elasticsearch', url: bulkUrl, index: 'envoy-drift' });
   await bulk.stop();
 
-  const hook = createServer((req, res) => {
+  const hook = await startHttpServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(204).end());
   });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
   writeFileSync(join(work, 'secret'), 's');
-  await sinkBench('webhook, HMAC-SHA256 signed (OCSF)', { name: 'hook', type: 'webhook', url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`, secretFile: join(work, 'secret') });
-  hook.close();
+  await sinkBench('webhook, HMAC-SHA256 signed (OCSF)', { name: 'hook', type: 'webhook', url: `${hook.origin}/`, secretFile: join(work, 'secret') });
+  await hook.close();
 
   console.log('\n| path | events/s | note |\n| --- | ---: | --- |');
   for (const [name, rate, note] of rows) console.log(`| ${name} | ${rate} | ${note} |`);

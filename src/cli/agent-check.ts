@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { request } from 'undici';
 import { transportFailure } from '../common/http-failure.js';
 import type { DriftReport } from '../compare/drift.js';
+import { agentAnswerError } from './agent-answer.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 
 /*
@@ -48,8 +49,7 @@ export async function checkThroughAgent(replica: string, bearer: string, timeout
     throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${replica}: ${failure.kind === 'unreachable' ? `unreachable (${failure.reason})` : `no answer within ${timeoutMs} ms`}`, { cause: error });
   }
   const text = await response.body.text();
-  if (response.statusCode === 401 || response.statusCode === 403) throw new DriftError(ErrorCodes.AGENT_UNAUTHORIZED, `agent ${replica}: HTTP ${response.statusCode}, the token was refused (--token-file)`);
-  if (response.statusCode !== 200) throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${replica}: POST /v1/check answered HTTP ${response.statusCode}`);
+  if (response.statusCode !== 200) throw agentAnswerError(`${replica} POST /v1/check`, response.statusCode, text, '--token-file');
   try {
     const report = JSON.parse(text) as DriftReport;
     if (typeof report.inSync !== 'boolean' || !Array.isArray(report.services) || !Array.isArray(report.drift)) throw new Error('not a report');

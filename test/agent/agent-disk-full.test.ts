@@ -1,7 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
@@ -10,6 +9,7 @@ import { eventually } from '../helpers/eventually.js';
 import { adminPost, startEnvoy } from '../helpers/envoy.js';
 import { readSegment } from '../../src/journal/segments.js';
 import { journalDir, listSegments } from '../../src/journal/segments.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The data dir on a small tmpfs, filled to the last byte while drift happens:
@@ -39,15 +39,12 @@ function fill(dir: string): string {
 }
 
 t.test('a full disk holds transitions back, raises an alarm, and loses nothing', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-diskfull-'));
+  const dir = workdir(t, 'envoy-drift-diskfull-');
   const data = join(dir, 'data');
   mkdirSync(data);
   // A root-only fixture: the suite runs as root in CI (see README, Tests).
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data]);
-  t.teardown(() => {
-    execFileSync('umount', ['-l', data]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(() => execFileSync('umount', ['-l', data]));
   const envoy = await startEnvoy({ config: gatewayBootstrap() });
   t.teardown(() => envoy.stop());
   const declared = join(dir, 'declared.yaml');

@@ -42,6 +42,16 @@ function promtool(args: string[], cwd: string): { status: number | null; output:
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
+/** One promtool test case: a series per replica, evaluated every minute. */
+function scenario(name: string, input_series: Array<{ series: string; values: string }>, alert_rule_test: Array<ReturnType<typeof at>>) {
+  return { name, interval: '1m', input_series, alert_rule_test };
+}
+
+/** At minute `minute`, `alertname` fires exactly these alerts (none: quiet). */
+function at(minute: number, alertname: string, ...exp_alerts: Array<ReturnType<typeof expected>>) {
+  return { eval_time: `${minute}m`, alertname, exp_alerts };
+}
+
 t.test('promtool test rules: agreement, disagreement and a missing agent', async (t) => {
   const dir = workdir(t, 'envoy-drift-promtool-');
   writeFileSync(join(dir, 'rules.yaml'), stringify({ groups: rule.spec.groups }));
@@ -49,47 +59,18 @@ t.test('promtool test rules: agreement, disagreement and a missing agent', async
   const unmatched = 'EnvoyDriftRootUnmatched';
   const fleet = { namespace: 'edge', job: JOB };
   const tests = [
-    {
-      name: 'three replicas on the declared root: quiet',
-      interval: '1m',
-      input_series: [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r1', 'r1')],
-      alert_rule_test: [30, 40].flatMap((m) => [inconsistent, unmatched].map((alertname) => ({ eval_time: `${m}m`, alertname, exp_alerts: [] }))),
-    },
-    {
-      name: 'one replica hand-edited: inconsistent after 10m, unmatched after 15m',
-      interval: '1m',
-      input_series: [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r9', 'r1')],
-      alert_rule_test: [
-        { eval_time: '5m', alertname: inconsistent, exp_alerts: [] },
-        { eval_time: '11m', alertname: inconsistent, exp_alerts: [expected(inconsistent, fleet, 2)] },
-        { eval_time: '11m', alertname: unmatched, exp_alerts: [] },
-        { eval_time: '16m', alertname: unmatched, exp_alerts: [expected(unmatched, { ...fleet, pod: 'c', live_root: 'r9' }, 1)] },
-      ],
-    },
-    {
-      name: 'a rollout: the new replica runs the new declaration, so nothing is unmatched; stuck, it is inconsistent',
-      interval: '1m',
-      input_series: [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r2', 'r2')],
-      alert_rule_test: [
-        { eval_time: '30m', alertname: unmatched, exp_alerts: [] },
-        { eval_time: '30m', alertname: inconsistent, exp_alerts: [expected(inconsistent, fleet, 2)] },
-      ],
-    },
-    {
-      name: 'an agent gone missing is not a disagreement; it is an agent down',
-      interval: '1m',
-      input_series: [
-        rootInfo('a', 'r1', 'r1'),
-        rootInfo('b', 'r1', 'r1'),
-        rootInfo('c', 'r9', 'r1', '1x2 stale'),
-        { series: `up{namespace="edge",job="${JOB}",pod="c"}`, values: '1x2 0x40' },
-      ],
-      alert_rule_test: [
-        { eval_time: '30m', alertname: inconsistent, exp_alerts: [] },
-        { eval_time: '30m', alertname: unmatched, exp_alerts: [] },
-        { eval_time: '30m', alertname: 'EnvoyDriftAgentDown', exp_alerts: [expected('EnvoyDriftAgentDown', { namespace: 'edge', job: JOB, pod: 'c' }, 0)] },
-      ],
-    },
+    scenario('three replicas on the declared root: quiet',
+      [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r1', 'r1')],
+      [30, 40].flatMap((m) => [inconsistent, unmatched].map((alertname) => at(m, alertname)))),
+    scenario('one replica hand-edited: inconsistent after 10m, unmatched after 15m',
+      [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r9', 'r1')],
+      [at(5, inconsistent), at(11, inconsistent, expected(inconsistent, fleet, 2)), at(11, unmatched), at(16, unmatched, expected(unmatched, { ...fleet, pod: 'c', live_root: 'r9' }, 1))]),
+    scenario('a rollout: the new replica runs the new declaration, so nothing is unmatched; stuck, it is inconsistent',
+      [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r2', 'r2')],
+      [at(30, unmatched), at(30, inconsistent, expected(inconsistent, fleet, 2))]),
+    scenario('an agent gone missing is not a disagreement; it is an agent down',
+      [rootInfo('a', 'r1', 'r1'), rootInfo('b', 'r1', 'r1'), rootInfo('c', 'r9', 'r1', '1x2 stale'), { series: `up{namespace="edge",job="${JOB}",pod="c"}`, values: '1x2 0x40' }],
+      [at(30, inconsistent), at(30, unmatched), at(30, 'EnvoyDriftAgentDown', expected('EnvoyDriftAgentDown', { namespace: 'edge', job: JOB, pod: 'c' }, 0))]),
   ];
   writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }));
   const run = promtool(['test', 'rules', 'tests.yaml'], dir);

@@ -70,7 +70,7 @@ t.test("the pod's command against a real agent beside a real Envoy: in sync pass
   writeFileSync(join(dir, 'wrong'), 'not-the-token\n');
   const refused = await cli(args.map((arg) => (arg.startsWith('--token-file=') ? `--token-file=${join(dir, 'wrong')}` : arg)));
   t.equal(refused.code, 2, 'a wrong token is an error, not a pass');
-  t.match(refused.stderr, /token was refused/);
+  t.match(refused.stderr, /POST \/v1\/check: HTTP 401 ED_AGENT_UNAUTHORIZED: missing or wrong bearer token \(--token-file\)/);
   t.notMatch(refused.stderr, /\n\s+at /, 'one line, no stack');
   const multiline = await cli(args.map((arg) => (arg.startsWith('--token-file=') ? `--token-file=${join(dir, 'declared.yaml')}` : arg)));
   t.equal(multiline.code, 2);

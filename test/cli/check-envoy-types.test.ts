@@ -1,6 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadDeclared } from '../../src/declared/load-declared.js';
@@ -8,18 +7,17 @@ import { envoyRegistry } from '../../src/proto/envoy-registry.js';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli, checkJson } from '../helpers/cli.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let envoy: RunningEnvoy;
-let dir: string;
+const dir = workdir(t, 'envoy-drift-types-');
 
 t.before(async () => {
   envoy = await startEnvoy({ config: gatewayBootstrap() });
-  dir = mkdtempSync(join(tmpdir(), 'envoy-drift-types-'));
 });
 t.teardown(async () => {
   await envoy?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function hcmFilters(bootstrap: Record<string, any>): Array<Record<string, any>> {

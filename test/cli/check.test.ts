@@ -1,28 +1,26 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli, checkJson } from '../helpers/cli.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 const run = promisify(execFile);
 let envoy: RunningEnvoy;
-let dir: string;
+const dir = workdir(t, 'envoy-drift-cli-');
 let declared: string;
 
 t.before(async () => {
   envoy = await startEnvoy({ config: gatewayBootstrap() });
-  dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cli-'));
   declared = join(dir, 'envoy.yaml');
   writeFileSync(declared, stringify(gatewayBootstrap()));
 });
 t.teardown(async () => {
   await envoy?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 t.test('text output: a per-service summary, coloured only on request', async (t) => {

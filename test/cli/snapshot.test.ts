@@ -1,22 +1,20 @@
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
 import { cli, checkJson } from '../helpers/cli.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 let envoy: RunningEnvoy;
-let dir: string;
+const dir = workdir(t, 'envoy-drift-snap-');
 
 t.before(async () => {
   envoy = await startEnvoy({ config: gatewayBootstrap() });
-  dir = mkdtempSync(join(tmpdir(), 'envoy-drift-snap-'));
 });
 t.teardown(async () => {
   await envoy?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 t.test('snapshot captures a known-good proxy as a declaration that checks in sync', async (t) => {

@@ -1,11 +1,10 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeFileAtomicSync } from '../../src/common/atomic-write.js';
+import { workdir } from '../helpers/workdir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-atomic-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = workdir(t, 'envoy-drift-atomic-');
 
 for (const [name, write] of [
   ['writeFileAtomic', writeFileAtomic],

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAgentConfig } from '../../src/agent/agent-config.js';
+import { workdir } from '../helpers/workdir.js';
 
 t.test('with --control-plane, --declared is optional; flags, environment and file agree', async (t) => {
   const config = await loadAgentConfig({ flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d', 'control-plane': 'xds.example:18000' }, env: { ENVOY_DRIFT_STALE_GRACE: '45s', ENVOY_DRIFT_NODE_ID: 'edge-7' } });
@@ -19,8 +19,7 @@ t.test('without either, --declared is still required; a bad address is one line 
 });
 
 t.test('a bad address in the config file is named by its file and pointer', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-config-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-cp-config-');
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, 'controlPlane: grpc://xds\n');
   await t.rejects(loadAgentConfig({ file, flags: { admin: '127.0.0.1:9901', 'data-dir': '/tmp/d' }, env: {} }), { code: 'ED_USAGE', message: `${file}: /controlPlane: must be host:port of the control plane's gRPC xDS server` });

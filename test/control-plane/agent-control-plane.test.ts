@@ -1,6 +1,4 @@
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftReport } from '../../src/compare/drift.js';
 import { catalogSnapshot } from '../fixtures/control-plane-snapshots.js';
@@ -8,6 +6,7 @@ import { EventStream, getJson, startAgent, type RunningAgent } from '../helpers/
 import { eventually } from '../helpers/eventually.js';
 import { adsBootstrap, allAt, startControlPlane, waitForStats, type RunningControlPlane } from '../helpers/control-plane.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The agent beside a real Envoy fed by a real go-control-plane, following the
@@ -22,7 +21,7 @@ let controlPlane: RunningControlPlane;
 let envoy: RunningEnvoy;
 let agent: RunningAgent;
 let events: EventStream;
-let dir: string;
+const dir = workdir(t, 'envoy-drift-cp-agent-');
 
 interface Status {
   controlPlane: { address: string; nodeId?: string; connected: boolean; intent: { versions: Record<string, string>; ageSeconds: number } | null };
@@ -38,7 +37,6 @@ function rejectedListener(version: string) {
 const since = (from: number) => events.events.slice(from);
 
 t.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'envoy-drift-cp-agent-'));
   controlPlane = await startControlPlane();
   await controlPlane.put(NODE, catalogSnapshot('1'));
   envoy = await startEnvoy({ config: adsBootstrap(controlPlane.address), nodeId: NODE });
@@ -52,7 +50,6 @@ t.teardown(async () => {
   await agent?.stop();
   await envoy?.stop();
   await controlPlane?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 t.test('in sync with the control plane; one more stream for the node, never a NACK', async (t) => {

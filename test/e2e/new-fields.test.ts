@@ -1,12 +1,12 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePki, type TestPki } from '../helpers/certs.js';
 import { checkJson } from '../helpers/cli.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { newFields } from '../helpers/new-fields.js';
 import { bootstrap, live, reportedAt, SLOTS, TYPES, type Choice, type Json } from '../helpers/new-fields-bootstrap.js';
+import { workdir } from '../helpers/workdir.js';
 
 /*
  * The fields Envoy's API gained after the previous registry (mid-2024), in
@@ -20,17 +20,15 @@ const { fields, skipped } = newFields(Object.keys(SLOTS));
 const settable = fields.filter((f) => f.value !== undefined);
 
 let envoy: RunningEnvoy;
-let dir: string;
+const dir = workdir(t, 'envoy-drift-new-fields-');
 let pki: TestPki;
 
 t.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'envoy-drift-new-fields-'));
   pki = makePki(dir);
   envoy = await startEnvoy({ config: bootstrap(fields, pki, live) });
 });
 t.teardown(async () => {
   await envoy?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function check(name: string, declared: Json) {

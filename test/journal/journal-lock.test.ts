@@ -1,16 +1,10 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalLock } from '../../src/journal/journal-lock.js';
-
-function lockDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ed-lock-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { workdir } from '../helpers/workdir.js';
 
 /** A PID that names no process: one that just exited. */
 async function deadPid(): Promise<number> {
@@ -20,7 +14,7 @@ async function deadPid(): Promise<number> {
 }
 
 t.test('two openers in one process race: exactly one wins, the other is refused', async (t) => {
-  const dir = lockDir(t);
+  const dir = workdir(t, 'ed-lock-');
   const results = await Promise.allSettled([JournalLock.acquire(dir), JournalLock.acquire(dir), JournalLock.acquire(dir)]);
   const won = results.filter((r) => r.status === 'fulfilled');
   t.equal(won.length, 1);
@@ -33,7 +27,7 @@ t.test('two openers in one process race: exactly one wins, the other is refused'
 });
 
 t.test('two processes race on a stale lock: exactly one wins', async (t) => {
-  const dir = lockDir(t);
+  const dir = workdir(t, 'ed-lock-');
   writeFileSync(join(dir, 'lock'), String(await deadPid()));
   const script = `
     const { JournalLock } = await import(${JSON.stringify(new URL('../../src/journal/journal-lock.ts', import.meta.url).href)});
@@ -62,7 +56,7 @@ t.test('two processes race on a stale lock: exactly one wins', async (t) => {
 });
 
 t.test('a lock naming a dead process, or this PID from a previous run, is stale and taken', async (t) => {
-  const dir = lockDir(t);
+  const dir = workdir(t, 'ed-lock-');
   writeFileSync(join(dir, 'lock'), String(await deadPid()));
   const first = await JournalLock.acquire(dir);
   t.equal(readFileSync(join(dir, 'lock'), 'utf8'), String(process.pid));
@@ -77,7 +71,7 @@ t.test('a lock naming a dead process, or this PID from a previous run, is stale 
 });
 
 t.test('a lock naming a live process is refused, with its PID', async (t) => {
-  const dir = lockDir(t);
+  const dir = workdir(t, 'ed-lock-');
   writeFileSync(join(dir, 'lock'), String(process.ppid));
   await t.rejects(JournalLock.acquire(dir), { code: 'ED_JOURNAL_LOCKED', message: new RegExp(`in use by process ${process.ppid}`) });
   t.equal(readFileSync(join(dir, 'lock'), 'utf8'), String(process.ppid), 'left alone');

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workdir } from '../helpers/workdir.js';
 
 // `npm run lint` ends with `npm run lint:layers`: dependency-cruiser with
 // .dependency-cruiser.cjs on src/. This runs that script's command on small
@@ -15,8 +15,7 @@ const depcruise = join(root, 'node_modules', 'dependency-cruiser', 'bin', 'depen
 
 /** The violations the script prints (`error <rule>: <from> → <to>`, cycles on further lines), and its exit status. */
 function cruise(t: Test, files: Record<string, string>): { status: number | null; violations: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'envoy-drift-layers-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = workdir(t, 'envoy-drift-layers-');
   const all = { 'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }), ...files };
   for (const [name, text] of Object.entries(all)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -1,5 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t from 'tap';
@@ -50,7 +49,8 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
     await journal.close();
   });
   for (let i = 0; i < 10; i++) await journal.add(driftInput(i));
-  await eventually(() => healthy.received.length === 10, 'the healthy sink');
+  // The cursor moves once the sink's send has returned and the cursor is saved: the lag is read after both.
+  await eventually(() => healthy.received.length === 10 && runners[0]?.cursor === 10, 'the healthy sink to deliver all and move its cursor');
   await eventually(() => dead.attempts >= 3, 'the dead sink retrying');
   t.equal(runners[1]?.cursor, 0);
   let metrics = await registry.getMetricsAsJSON();
@@ -82,12 +82,12 @@ t.test('a dead sink never holds back the others, and catches up from its cursor 
 });
 
 t.test('drain delivers what the journal holds, then stops; close is idempotent', async (t) => {
-  const test = await startPipeline(t, [{ name: 'out', type: 'file', path: join(tmpdir(), `envoy-drift-drain-${process.pid}.ndjson`) }]);
-  t.teardown(() => rmSync(join(tmpdir(), `envoy-drift-drain-${process.pid}.ndjson`), { force: true }));
+  const out = join(workdir(t, 'envoy-drift-drain-'), 'out.ndjson');
+  const test = await startPipeline(t, [{ name: 'out', type: 'file', path: out }]);
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) ids.push((await test.pipeline.emit(driftInput(i))).id);
   t.equal(await test.pipeline.drain(5_000), true);
-  const lines = readFileSync(join(tmpdir(), `envoy-drift-drain-${process.pid}.ndjson`), 'utf8').trim().split('\n');
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
   const delivered = lines.map((l) => JSON.parse(l) as { id: string; type: string; checkpoint?: { seq: number } });
   // Drain writes the head first: the checkpoint over the 20 events is the last one delivered.
   t.same(delivered.slice(0, -1).map((e) => e.id), ids);

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { transportFailure } from '../../common/http-failure.js';
-import { DriftError, ErrorCodes, type ErrorCode } from '../../errors.js';
+import { DriftError, ErrorCodes } from '../../errors.js';
 import type { Proposal } from '../../remediation/proposals.js';
+import { agentAnswerError } from '../agent-answer.js';
 import { ExitCode, parseCommandArgs, requireOption, type CliIo, type Command } from '../command.js';
+import { parseFormat } from '../shared.js';
 
 const TOKEN_ENV = 'ENVOY_DRIFT_AGENT_TOKEN';
 const TIMEOUT_MS = 10_000;
@@ -45,29 +47,11 @@ async function callAgent(agent: string, method: 'GET' | 'POST', path: string, be
     throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: ${reason}`, { cause: error });
   }
   const text = await response.body.text();
-  if (response.statusCode === 200) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: expected JSON`, { cause: error });
-    }
-  }
-  const failure = errorBody(text);
-  if (!failure) throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: HTTP ${response.statusCode}`);
-  const hint = failure.error === ErrorCodes.AGENT_UNAUTHORIZED || failure.error === ErrorCodes.AGENT_FORBIDDEN ? ` (--token-file or ${TOKEN_ENV})` : '';
-  throw new DriftError(failure.error, `agent ${agent}: HTTP ${response.statusCode} ${failure.error}: ${failure.message}${hint}`);
-}
-
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
-
-/** The agent's error answer, `{ "error": <code from errors.ts>, "message": <one line> }`, or undefined when the body is not one. */
-function errorBody(text: string): { error: ErrorCode; message: string } | undefined {
+  if (response.statusCode !== 200) throw agentAnswerError(agent, response.statusCode, text, `--token-file or ${TOKEN_ENV}`);
   try {
-    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
-    if (typeof body.error !== 'string' || !KNOWN_CODES.has(body.error) || typeof body.message !== 'string') return undefined;
-    return { error: body.error as ErrorCode, message: body.message.split('\n')[0]!.slice(0, 300) };
-  } catch {
-    return undefined;
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${url}: expected JSON`, { cause: error });
   }
 }
 
@@ -90,9 +74,8 @@ export const remediateCommand: Command = {
     const agent = requireOption('remediate', values['agent'] as string | undefined, '--agent');
     const bearer = await token(values['token-file'] as string | undefined, io);
     if (action === 'list') {
-      if (id !== undefined) throw new DriftError(ErrorCodes.USAGE, `remediate list: unexpected argument "${id}"`);
-      const format = (values['format'] as string | undefined) ?? 'text';
-      if (format !== 'text' && format !== 'json') throw new DriftError(ErrorCodes.USAGE, `remediate: --format must be text or json, not "${format}"`);
+      if (id !== undefined) throw new DriftError(ErrorCodes.USAGE, `list: unexpected argument "${id}" (see envoy-drift remediate --help)`);
+      const format = parseFormat('remediate', values['format'] as string | undefined, ['text', 'json']);
       const answer = await callAgent(agent, 'GET', 'v1/remediations', bearer);
       const proposals = (answer as { remediations: Proposal[] }).remediations;
       if (!Array.isArray(proposals)) throw new DriftError(ErrorCodes.AGENT_HTTP, `agent ${agent}: expected { remediations: [...] } from v1/remediations`);
@@ -101,9 +84,9 @@ export const remediateCommand: Command = {
       return ExitCode.IN_SYNC;
     }
     if (action !== 'approve' && action !== 'reject') {
-      throw new DriftError(ErrorCodes.USAGE, `remediate: expected approve, reject or list${action ? `, not "${action}"` : ''} (see envoy-drift remediate --help)`);
+      throw new DriftError(ErrorCodes.USAGE, `expected approve, reject or list${action ? `, not "${action}"` : ''} (see envoy-drift remediate --help)`);
     }
-    if (id === undefined || extra.length > 0) throw new DriftError(ErrorCodes.USAGE, `remediate ${action}: expects exactly one remediation id`);
+    if (id === undefined || extra.length > 0) throw new DriftError(ErrorCodes.USAGE, `${action}: expects exactly one remediation id (see envoy-drift remediate --help)`);
     const by = (values['by'] as string | undefined) ?? io.env['USER'] ?? 'cli';
     const proposal = (await callAgent(agent, 'POST', `v1/remediations/${encodeURIComponent(id)}/${action}`, bearer, { by })) as Proposal;
     io.stdout.write(`${action === 'approve' ? 'approved' : 'rejected'} ${line(proposal)}\n`);

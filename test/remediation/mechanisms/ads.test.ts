@@ -3,7 +3,7 @@ import { compare } from '../../../src/compare/compare.js';
 import type { DeclaredSnapshot } from '../../../src/declared/load-declared.js';
 import { startEnvoy } from '../../helpers/envoy.js';
 import { grpcCluster } from '../../helpers/grpc-cluster.js';
-import { declare, harness, removeDir } from './harness.js';
+import { declare, harness } from './harness.js';
 import { eventually } from '../../helpers/eventually.js';
 
 /*
@@ -76,8 +76,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
       'rds.yaml': { resources: [routes(routeTimeout)] },
       'cds.yaml': { resources: [cluster('payments', timeout), cluster('catalog', '1s')] },
     });
-    const first = await declare(xds('1s'));
-    t.teardown(() => removeDir(first.dir));
+    const first = await declare(t, xds('1s'));
     // The proxy's bootstrap needs the server's port, so the server starts first;
     // this agent reverts over ADS only, so its admin client is never used.
     const agent = harness({ admin: 'http://127.0.0.1:1', declared: first.declared, config: { ads: { listen: '127.0.0.1:0', ackTimeoutMs: 5000 } } });
@@ -89,8 +88,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC']) {
     t.teardown(() => envoy.stop());
 
     const withBootstrap = async (timeout: string, routeTimeout?: string): Promise<DeclaredSnapshot> => {
-      const loaded = await declare({ ...xds(timeout, routeTimeout), 'envoy.yaml': bootstrap(port, apiType) });
-      t.teardown(() => removeDir(loaded.dir));
+      const loaded = await declare(t, { ...xds(timeout, routeTimeout), 'envoy.yaml': bootstrap(port, apiType) });
       return loaded.declared;
     };
     const v1 = await withBootstrap('1s');

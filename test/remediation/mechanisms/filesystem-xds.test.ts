@@ -1,12 +1,12 @@
 import t from 'tap';
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { nextVersion } from '../../../src/remediation/mechanisms/filesystem-xds.js';
 import { startEnvoy } from '../../helpers/envoy.js';
-import { declare, harness, removeDir } from './harness.js';
+import { declare, harness } from './harness.js';
 import { eventually } from '../../helpers/eventually.js';
+import { workdir } from '../../helpers/workdir.js';
 
 /*
  * Filesystem xDS against a real Envoy: listeners and clusters come from
@@ -55,7 +55,7 @@ function listener(statPrefix = 'ingress'): Record<string, unknown> {
 const declaredLds: Doc = { version_info: '1', resources: [listener()] };
 const declaredCds: Doc = { version_info: '1', resources: [cluster('payments'), cluster('catalog')] };
 
-const work = await mkdtemp(join(tmpdir(), 'envoy-drift-fs-xds-'));
+const work = workdir(t, 'envoy-drift-fs-xds-');
 const lds = join(work, 'lds.yaml');
 const cds = join(work, 'cds.yaml');
 
@@ -76,12 +76,8 @@ const envoy = await startEnvoy({
     },
   },
 });
-const { dir, declared } = await declare({ 'lds.yaml': declaredLds, 'cds.yaml': declaredCds });
-t.teardown(async () => {
-  await envoy.stop();
-  await removeDir(dir);
-  await rm(work, { recursive: true, force: true });
-});
+const { declared } = await declare(t, { 'lds.yaml': declaredLds, 'cds.yaml': declaredCds });
+t.teardown(() => envoy.stop());
 
 t.test('a drifted cluster, an added cluster and a changed listener are written back and Envoy reloads them', async (t) => {
   const h = harness({ admin: envoy.admin, declared });

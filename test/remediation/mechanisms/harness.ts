@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { compare } from '../../../src/compare/compare.js';
@@ -13,12 +12,14 @@ import { parseRemediationConfig } from '../../../src/remediation/remediation-con
 import { Remediator, type RemediationInput } from '../../../src/remediation/remediator.js';
 import type { RemediationEvent } from '../../../src/remediation/remediation-event.js';
 import { eventually } from '../../helpers/eventually.js';
+import type { Teardown } from '../../helpers/http-server.js';
+import { workdir } from '../../helpers/workdir.js';
 
 const registry = envoyRegistry();
 
-/** Writes documents (objects as YAML, strings as they are) into a fresh folder and loads it as a declaration. */
-export async function declare(files: Record<string, unknown>): Promise<{ dir: string; declared: DeclaredSnapshot }> {
-  const dir = await mkdtemp(join(tmpdir(), 'envoy-drift-declared-'));
+/** Writes documents (objects as YAML, strings as they are) into a fresh folder, removed when the test ends, and loads it as a declaration. */
+export async function declare(t: Teardown, files: Record<string, unknown>): Promise<{ dir: string; declared: DeclaredSnapshot }> {
+  const dir = workdir(t, 'envoy-drift-declared-');
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), typeof content === 'string' ? content : stringify(content));
   const loaded = await loadDeclared(dir, registry);
   if (!loaded.ok) throw loaded.error;
@@ -79,6 +80,3 @@ export function harness(options: HarnessOptions): Harness {
   };
 }
 
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}

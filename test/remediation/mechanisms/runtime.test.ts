@@ -1,18 +1,15 @@
 import t from 'tap';
 import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
 import { adminPost, adminRequest, startEnvoy } from '../../helpers/envoy.js';
-import { declare, harness, removeDir } from './harness.js';
+import { declare, harness } from './harness.js';
 
 /*
  * The runtime mechanism against a real Envoy: hand-made `/runtime_modify`
  * overrides are removed and declared values restored, inside the guardrails.
  */
 const envoy = await startEnvoy({ config: gatewayBootstrap() });
-const { dir, declared } = await declare({ 'envoy.yaml': gatewayBootstrap() });
-t.teardown(async () => {
-  await envoy.stop();
-  await removeDir(dir);
-});
+const { declared } = await declare(t, { 'envoy.yaml': gatewayBootstrap() });
+t.teardown(() => envoy.stop());
 
 const DRIFT = '/runtime_modify?payments.feature_x.enabled=false&rogue.key=1';
 
@@ -54,11 +51,10 @@ t.test('revert mode removes the overrides nobody declared, then verifies', async
 });
 
 t.test('declared admin-layer values are restored', async (t) => {
-  const withRuntime = await declare({
+  const withRuntime = await declare(t, {
     'envoy.yaml': gatewayBootstrap(),
     'runtime.yaml': { apiVersion: 'envoy-drift/v1', kind: 'Runtime', admin: { 'rogue.key': '7' } },
   });
-  t.teardown(() => removeDir(withRuntime.dir));
   const h = harness({ admin: envoy.admin, declared: withRuntime.declared });
   t.teardown(() => h.close());
   await adminPost(envoy.admin, '/runtime_modify?rogue.key=1');
@@ -238,8 +234,7 @@ t.test('approve mode: nothing proposed from an invalid snapshot; an approval wai
 t.test('drift only a restart can revert is skipped once, with the reason', async (t) => {
   const changed = gatewayBootstrap() as { static_resources: { clusters: Array<Record<string, unknown>> } };
   changed.static_resources.clusters.find((c) => c['name'] === 'reports')!['connect_timeout'] = '9s';
-  const other = await declare({ 'envoy.yaml': changed });
-  t.teardown(() => removeDir(other.dir));
+  const other = await declare(t, { 'envoy.yaml': changed });
   const h = harness({ admin: envoy.admin, declared: other.declared });
   t.teardown(() => h.close());
   await h.remediator.handle(await h.check());

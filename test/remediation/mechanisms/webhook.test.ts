@@ -1,15 +1,15 @@
 import t from 'tap';
 import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gatewayBootstrap } from '../../fixtures/gateway-bootstrap.js';
 import { adminPost, startEnvoy } from '../../helpers/envoy.js';
 import { parseRemediationConfig } from '../../../src/remediation/remediation-config.js';
-import { declare, harness, removeDir } from './harness.js';
+import { declare, harness } from './harness.js';
 import { httpServer } from '../../helpers/http-server.js';
 import { freePort } from '../../helpers/ports.js';
+import { workdir } from '../../helpers/workdir.js';
 
 /*
  * Control-plane managed config: the agent asks the config's owner to
@@ -37,15 +37,11 @@ const server = await httpServer(t, (req, res) => {
 const url = `${server.origin}/reapply`;
 
 const envoy = await startEnvoy({ config: gatewayBootstrap() });
-const { dir, declared } = await declare({ 'envoy.yaml': gatewayBootstrap() });
-const secrets = await mkdtemp(join(tmpdir(), 'envoy-drift-secret-'));
+const { declared } = await declare(t, { 'envoy.yaml': gatewayBootstrap() });
+const secrets = workdir(t, 'envoy-drift-secret-');
 const secretFile = join(secrets, 'webhook-secret');
 await writeFile(secretFile, 's3cret\n');
-t.teardown(async () => {
-  await envoy.stop();
-  await removeDir(dir);
-  await rm(secrets, { recursive: true, force: true });
-});
+t.teardown(() => envoy.stop());
 
 t.beforeEach(async () => {
   calls.length = 0;
