@@ -122,7 +122,7 @@ export class Agent implements AgentView {
     }
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
     this.runner = new CheckRunner();
-    await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs * 4, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
+    await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
     this.declaration = new Declaration({
       runner: this.runner,
       path: this.config.declared,

@@ -46,7 +46,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
     case 'init': {
       const address = parseAdminAddress(request.admin);
       if (!address.ok) throw address.error;
-      client = new AdminClient(address.value, { timeoutMs: request.timeoutMs });
+      client = new AdminClient(address.value, { timeoutMs: request.timeoutMs, firstStartTimeoutMs: request.timeoutMs * 4 });
       warmingGraceSeconds = request.warmingGraceMs / 1000;
       defaultRemediation = request.defaultRemediation as RemediationMode;
       return null;

@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type ScalarTag } from 'yaml';
+import { Composer, isMap, isNode, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type ScalarTag } from 'yaml';
 import { DriftError, ErrorCodes, fail, ok, type Result } from '../errors.js';
 import { checkJsonStructure, MAX_NESTING } from './json-structure.js';
+import { restoreLongScalars, takeLongScalars, type LongScalars } from './long-double-quoted.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -66,10 +67,10 @@ export function parseText(path: string, text: string): Result<unknown> {
   // YAML 1.2 core schema (no timestamps, no sexagesimal numbers), plus the
   // boolean spellings Envoy's yaml-cpp loader reads as booleans (yes, on, y, …).
   const lineCounter = new LineCounter();
-  let document: ReturnType<typeof parseDocument>;
+  let document: Document;
+  let long: LongScalars;
   try {
-    // uniqueKeys: false, and duplicates found below in one pass: yaml's own check compares each key with every earlier one (quadratic in a map's size).
-    document = parseDocument(text, { prettyErrors: true, uniqueKeys: false, version: '1.2', merge: true, customTags: [envoyBooleans], lineCounter });
+    ({ document, long } = parseYaml(text, lineCounter));
   } catch (error) {
     if (error instanceof RangeError) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
     throw error;
@@ -78,12 +79,17 @@ export function parseText(path: string, text: string): Result<unknown> {
   // yaml turns its own stack overflow into a document error
   if (problem && /Maximum call stack/.test(problem.message)) return fail(new DriftError(ErrorCodes.PARSE, `${path}: nested deeper than the limit of ${MAX_NESTING} levels`));
   if (problem) {
-    const position = problem.linePos?.[0];
-    const at = position ? `:${position.line}:${position.col}` : '';
+    const position = lineCounter.linePos(problem.pos[0]);
+    const at = `:${position.line}:${position.col}`;
     // The first line only, and not the error itself: the rest quotes the offending source line, which may hold a secret.
     const message = (problem.message.split('\n')[0] ?? problem.message).replace(/ at line \d+, column \d+:?$/, '');
     return fail(new DriftError(ErrorCodes.PARSE, `${path}${at}: invalid YAML (${message})`));
   }
+  if (long.problem) {
+    const position = lineCounter.linePos(long.problem.offset);
+    return fail(new DriftError(ErrorCodes.PARSE, `${path}:${position.line}:${position.col}: invalid YAML (${long.problem.message})`));
+  }
+  restoreLongScalars(document, long.values);
   const duplicate = duplicateKey(document.contents);
   if (duplicate) {
     const position = lineCounter.linePos(duplicate.offset);
@@ -104,6 +110,33 @@ export function parseText(path: string, text: string): Result<unknown> {
 }
 
 const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * yaml's parseDocument, with the long double-quoted scalars taken out of the
+ * CST before composing (see long-double-quoted.ts). Only the first document
+ * is read; a second one is an error, as with parseDocument.
+ */
+function parseYaml(text: string, lineCounter: LineCounter): { document: Document; long: LongScalars } {
+  // uniqueKeys: false, and duplicates found below in one pass: yaml's own check compares each key with every earlier one (quadratic in a map's size).
+  const composer = new Composer({ uniqueKeys: false, version: '1.2', merge: true, customTags: [envoyBooleans] });
+  let document: Document | undefined;
+  let long: LongScalars = { values: new Map() };
+  const tokens = function* (): Generator<CST.Token> {
+    for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+      if (token.type === 'document' && !document) long = takeLongScalars(token);
+      yield token;
+    }
+  };
+  for (const composed of composer.compose(tokens(), true, text.length)) {
+    if (!document) document = composed;
+    else {
+      document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) always yields a document
+  return { document: document as Document, long };
+}
 
 /** Depth of a parsed value, without recursion (the point is a document too deep to recurse into); stops past the limit. */
 function nestingDepth(root: unknown): number {

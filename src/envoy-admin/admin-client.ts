@@ -5,8 +5,15 @@ import { DriftError, ErrorCodes } from '../errors.js';
 import type { AdminAddress } from './admin-address.js';
 
 export interface AdminClientOptions {
-  /** Per request, from sending to the last body byte. */
+  /**
+   * How long the answer may take to start, and the longest pause between two
+   * pieces of it. The whole answer may take as long as its size needs at
+   * MIN_BYTES_PER_SECOND on top, and an answer that was large last time may
+   * take that long to start (see `exchange`).
+   */
   readonly timeoutMs?: number;
+  /** How long the first answer from a path may take to start, before its size is known (default `timeoutMs`). */
+  readonly firstStartTimeoutMs?: number;
   /** Largest response body accepted; a bigger one is refused, not buffered. */
   readonly maxBytes?: number;
 }
@@ -22,6 +29,18 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 
 /**
+ * The slowest a proxy may produce and send an answer before it counts as
+ * stalled: Envoy renders a config dump in full before its first byte, so a
+ * 50 MB dump on a loaded proxy takes seconds that a 5 KB one never needs.
+ */
+export const MIN_BYTES_PER_SECOND = 1024 * 1024;
+
+/** A start that timed out is waited for twice as long next time, up to this many timeouts. */
+const MAX_START_WAIT_FACTOR = 8;
+
+const MAX_REMEMBERED_TARGETS = 64;
+
+/**
  * A small client for Envoy's admin API. Every failure becomes one DriftError
  * naming the address and path: unreachable, timed out, an HTTP status, an
  * answer that is not JSON (an HTML page, a truncated body) or one too large.
@@ -29,13 +48,17 @@ const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 export class AdminClient {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  private readonly firstStartTimeoutMs: number;
   private readonly maxBytes: number;
+  /** Per request target: the size of its last answer, and the start wait that last ran out, if the answer never started. */
+  private readonly history = new Map<string, { bytes: number; timedOutAfterMs?: number }>();
 
   constructor(
     readonly address: AdminAddress,
     options: AdminClientOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.firstStartTimeoutMs = options.firstStartTimeoutMs ?? this.timeoutMs;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     // node:http rather than undici: the agent polls every second from two
     // isolates, and undici's module graph alone is about 20 MB of RSS in each.
@@ -113,7 +136,24 @@ export class AdminClient {
     return text;
   }
 
-  /** One request, bounded in time (sending to the last body byte) and in size. */
+  /**
+   * How long an answer may take to start: the timeout, plus what its size
+   * last time needs at the minimum rate (the first time, `firstStartTimeoutMs`); after a start that ran out, twice
+   * that wait (up to MAX_START_WAIT_FACTOR timeouts), so a proxy that is
+   * only slow gets through on a retry while a stalled one costs one timeout.
+   */
+  private startWaitMs(target: string): number {
+    const known = this.history.get(target);
+    const bySize = known ? this.timeoutMs + (known.bytes * 1000) / MIN_BYTES_PER_SECOND : this.firstStartTimeoutMs;
+    const afterTimeout = known?.timedOutAfterMs === undefined ? 0 : Math.min(2 * known.timedOutAfterMs, MAX_START_WAIT_FACTOR * this.timeoutMs);
+    return Math.ceil(Math.max(bySize, afterTimeout));
+  }
+
+  /**
+   * One request, bounded in size and in time: the answer must start within
+   * `startWaitMs`, never pause longer than the timeout, and end by the
+   * timeout plus its size (so far, or last time) at the minimum rate.
+   */
   private exchange(method: 'GET' | 'POST', target: string, path: string): Promise<{ status: number; text: string; reused: boolean }> {
     return new Promise((resolve, reject) => {
       const url = new URL(target, this.address.origin);
@@ -135,8 +175,27 @@ export class AdminClient {
           reject(error);
         } else resolve(value!);
       };
-      const timer = setTimeout(() => finish(new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const known = this.history.get(target);
+      const startWait = this.startWaitMs(target);
+      let timer = setTimeout(() => {
+        this.remember(target, { bytes: known?.bytes ?? 0, timedOutAfterMs: startWait });
+        finish(new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: no answer within ${startWait} ms`));
+      }, startWait);
       const request = (secure ? https : http).request(options, (response) => {
+        const startedAt = Date.now();
+        const expected = known?.bytes ?? 0;
+        // The next piece must come within the timeout, and not after the deadline its size so far allows.
+        const armBodyTimer = (size: number) => {
+          clearTimeout(timer);
+          const deadline = startedAt + this.timeoutMs + (Math.max(size, expected) * 1000) / MIN_BYTES_PER_SECOND;
+          const wait = Math.max(0, Math.min(this.timeoutMs, Math.ceil(deadline - Date.now())));
+          const stalled = wait === this.timeoutMs;
+          timer = setTimeout(() => {
+            const why = stalled ? `the answer paused for more than ${this.timeoutMs} ms after ${size} bytes` : `${size} bytes in ${Date.now() - startedAt} ms, slower than ${MIN_BYTES_PER_SECOND} bytes/s`;
+            finish(new DriftError(ErrorCodes.ADMIN_TIMEOUT, `${this.where(path)}: ${why}`));
+          }, wait);
+        };
+        armBodyTimer(0);
         const declared = Number(response.headers['content-length']);
         if (Number.isFinite(declared) && declared > this.maxBytes) {
           finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response of ${declared} bytes exceeds the limit of ${this.maxBytes}`));
@@ -147,15 +206,27 @@ export class AdminClient {
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > this.maxBytes) finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response exceeds the limit of ${this.maxBytes} bytes`));
-          else chunks.push(chunk);
+          else {
+            chunks.push(chunk);
+            armBodyTimer(size);
+          }
         });
-        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: request.reusedSocket }));
+        response.on('end', () => {
+          this.remember(target, { bytes: size });
+          finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: request.reusedSocket });
+        });
         response.on('error', (error) => finish(this.transportError(path, error)));
         response.on('aborted', () => finish(this.transportError(path, new Error('connection closed before the answer ended'))));
       });
       request.on('error', (error) => finish(this.transportError(path, error)));
       request.end();
     });
+  }
+
+  private remember(target: string, entry: { bytes: number; timedOutAfterMs?: number }): void {
+    // the agent asks a handful of targets; a caller inventing new ones must not grow this without bound
+    if (this.history.size >= MAX_REMEMBERED_TARGETS && !this.history.has(target)) this.history.clear();
+    this.history.set(target, entry);
   }
 
   private transportError(path: string, error: unknown): DriftError {

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -63,4 +64,29 @@ t.test('YAML duplicate keys are still refused, with their position, in one linea
   const text = `${stringify(bootstrap)}node:\n  <<: {id: a}\n  <<: {cluster: b}\n`;
   const merged = await cli(['hash', '--declared', write('merge.yaml', text)]);
   t.notMatch(merged.stderr, /must be unique/, 'merge keys are not duplicates');
+});
+
+/** `hash` in a child process whose heap is capped: an unbounded parse dies of "heap out of memory" instead of passing. */
+async function hashWithHeapCap(file: string, heapMegabytes: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMegabytes}`, '--import', 'tsx', join(process.cwd(), 'src', 'cli', 'bin.ts'), 'hash', '--declared', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+t.test('one 20 MB string, double-quoted in YAML or in JSON, hashes within a 200 MB heap', async (t) => {
+  // yaml alone built such a string as a rope of 20 million pieces (about 640 MB).
+  const body = 'x'.repeat(20 * 1024 * 1024);
+  const route = { name: 'r', virtual_hosts: [{ name: 'vh', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: body } } }] }] };
+  const resources = { resources: [{ '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...route }] };
+  const yaml = write('long-string.yaml', stringify(resources, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }));
+  const json = write('long-string.json', JSON.stringify(resources));
+  const fromYaml = await hashWithHeapCap(yaml, 200);
+  t.equal(fromYaml.code, 0, fromYaml.stderr.slice(0, 500));
+  const fromJson = await hashWithHeapCap(json, 200);
+  t.equal(fromJson.code, 0, fromJson.stderr.slice(0, 500));
+  t.equal(fromYaml.stdout.replace(/long-string\.(yaml|json)/g, ''), fromJson.stdout.replace(/long-string\.(yaml|json)/g, ''), 'the same hashes from both');
 });

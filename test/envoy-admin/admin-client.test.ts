@@ -14,7 +14,7 @@ async function serve(t: Teardown, handler: Handler, socketPath?: string): Promis
   return (await httpServer(t, handler, socketPath ? { socketPath } : {})).origin;
 }
 
-function client(address: string, options: { timeoutMs?: number; maxBytes?: number } = {}): AdminClient {
+function client(address: string, options: { timeoutMs?: number; firstStartTimeoutMs?: number; maxBytes?: number } = {}): AdminClient {
   const parsed = parseAdminAddress(address);
   if (!parsed.ok) throw parsed.error;
   return new AdminClient(parsed.value, options);
@@ -90,4 +90,77 @@ t.test('an unreachable admin is one clear error', async (t) => {
   const missing = client(`unix:${join(dir, 'missing.sock')}`);
   t.teardown(() => missing.close());
   await t.rejects(missing.serverInfo(), { code: 'ED_ADMIN_UNREACHABLE', message: /unreachable \(ENOENT\)/ });
+});
+
+/* The timeout bounds the wait for an answer to start and every pause inside it; how long the whole answer may take follows its size. */
+
+/** Writes `pieces` pieces of `text`, one every `everyMs`, then ends; stops quietly once the client has gone. */
+function trickle(res: ServerResponse, text: string, pieces: number, everyMs: number): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const size = Math.ceil(text.length / pieces);
+  let sent = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (sent >= text.length) return void res.end();
+    res.write(text.slice(sent, sent + size));
+    sent += size;
+    setTimeout(next, everyMs);
+  };
+  next();
+}
+
+t.test('a large answer that keeps coming may take longer than the timeout in all', async (t) => {
+  const body = JSON.stringify({ configs: Array.from({ length: 2048 }, (_, i) => ({ name: `c${i}`, pad: 'x'.repeat(1024) })) });
+  const address = await serve(t, (_req, res) => trickle(res, body, 30, 60));
+  const admin = client(address, { timeoutMs: 1000 });
+  t.teardown(() => admin.close());
+  t.same(await admin.configDump(), JSON.parse(body), 'about 1.8 s of pieces, none more than 60 ms apart: 2 MiB allows 1 s + 2 s');
+});
+
+t.test('an answer that stops halfway times out after one pause', async (t) => {
+  const address = await serve(t, (_req, res) => {
+    res.writeHead(200);
+    res.write('{"configs": [');
+  });
+  const admin = client(address, { timeoutMs: 300 });
+  t.teardown(() => admin.close());
+  await t.rejects(admin.configDump(), { code: 'ED_ADMIN_TIMEOUT', message: /\/config_dump: the answer paused for more than 300 ms after 13 bytes/ });
+});
+
+t.test('a drip slower than the minimum rate times out, however steady', async (t) => {
+  // a byte every 50 ms never pauses for the timeout, but would take hours for a dump
+  const address = await serve(t, (_req, res) => trickle(res, `{"configs": [${'"x",'.repeat(1000)}"x"]}`, 4000, 50));
+  const admin = client(address, { timeoutMs: 500 });
+  t.teardown(() => admin.close());
+  await t.rejects(admin.configDump(), { code: 'ED_ADMIN_TIMEOUT', message: /bytes in \d+ ms, slower than 1048576 bytes\/s/ });
+});
+
+t.test('an answer that was large last time may take longer to start', async (t) => {
+  const large = JSON.stringify({ configs: ['x'.repeat(4 * 1024 * 1024)] });
+  let dumps = 0;
+  const address = await serve(t, (req, res) => {
+    // The second dump starts after 1.5 s: a large dump is rendered in full before its first byte.
+    const delay = req.url?.startsWith('/config_dump') ? (dumps++ === 0 ? 0 : 1500) : 1500;
+    setTimeout(() => !res.destroyed && res.writeHead(200).end(req.url?.startsWith('/config_dump') ? large : '{}'), delay);
+  });
+  const admin = client(address, { timeoutMs: 1000 });
+  t.teardown(() => admin.close());
+  t.ok(await admin.configDump(), 'the first dump, at once');
+  t.ok(await admin.configDump(), 'the second, 1.5 s late: 4 MiB last time allows 1 s + 4 s');
+  await t.rejects(admin.runtime(), { code: 'ED_ADMIN_TIMEOUT', message: /\/runtime: no answer within 1000 ms/ }, 'a path of unknown size waits one timeout');
+});
+
+t.test('a start that timed out is waited for twice as long next time', async (t) => {
+  const address = await serve(t, (_req, res) => void setTimeout(() => !res.destroyed && res.writeHead(200).end('{}'), 1500));
+  const admin = client(address, { timeoutMs: 1000 });
+  t.teardown(() => admin.close());
+  await t.rejects(admin.serverInfo(), { code: 'ED_ADMIN_TIMEOUT', message: /no answer within 1000 ms/ });
+  t.same(await admin.serverInfo(), {}, 'the retry waits 2 s');
+});
+
+t.test('the first answer may get a longer start of its own', async (t) => {
+  const address = await serve(t, (_req, res) => void setTimeout(() => !res.destroyed && res.writeHead(200).end('{}'), 1500));
+  const admin = client(address, { timeoutMs: 1000, firstStartTimeoutMs: 4000 });
+  t.teardown(() => admin.close());
+  t.same(await admin.serverInfo(), {});
 });
