@@ -9,6 +9,7 @@ import type { ResourceSet } from '../resources/resource-set.js';
 import { DRIFT_KINDS, type Drift, type DriftKind, type DriftPath, type DriftReport, type IgnoredSummary, type ServiceSummary } from './drift.js';
 import { reconcileWithIntent } from './reconcile.js';
 import { diffValues } from './field-diff.js';
+import { withholdUserDataSecrets } from './user-data-secrets.js';
 import { matchesPath } from '../declared/path-pattern.js';
 import { assessSeverity } from './security-rules.js';
 import { serviceOf } from './service-attribution.js';
@@ -242,7 +243,8 @@ function finding(args: {
     name: resource.name,
     severity: verdict.severity,
     reasons: verdict.reasons,
-    paths,
+    // Rules read the real values; what the finding shows withholds secret-looking user data.
+    paths: withholdUserDataSecrets(resource, paths),
     ...(d ? { declaredHash: d.hash } : {}),
     ...(l ? { liveHash: l.hash } : {}),
   };

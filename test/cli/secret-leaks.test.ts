@@ -80,3 +80,23 @@ t.test('a misspelt sensitive field is redacted in check output like the field it
     }
   }
 });
+
+t.test('secret-looking keys in metadata: a change is found and named, the value never shown', async (t) => {
+  const withMetadata = (apiKey: string): Record<string, unknown> => {
+    const bootstrap = gatewayBootstrap() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    bootstrap['static_resources']['clusters'][0]['metadata'] = { filter_metadata: { auth: { api_key: apiKey, region: 'eu' } } };
+    return bootstrap;
+  };
+  const envoy = await startEnvoy({ config: withMetadata(`live-${SECRET}`) });
+  t.teardown(() => envoy.stop());
+  const same = write('metadata-same.yaml', stringify(withMetadata(`live-${SECRET}`)));
+  const changed = write('metadata-changed.yaml', stringify(withMetadata(`declared-${SECRET}`)));
+  for (const format of ['text', 'json']) {
+    const inSync = await cli(['check', '--admin', envoy.admin, '--declared', same, '--format', format]);
+    t.equal(inSync.code, 0, `in sync (${format}): ${inSync.stderr}`);
+    const drifted = await cli(['check', '--admin', envoy.admin, '--declared', changed, '--format', format]);
+    t.equal(drifted.code, 1, `a changed api_key is drift (${format}): ${drifted.stderr}`);
+    t.match(drifted.stdout, /filter_metadata\/auth\/api_key/, `named by its path (${format})`);
+    t.same(leaks(drifted.stdout + drifted.stderr), [], `no byte of either value (${format})`);
+  }
+});
