@@ -6,7 +6,10 @@ const REDACTED_JSON = JSON.stringify(REDACTED);
 
 /**
  * Field names whose values never leave the node: TLS keys, passwords, tokens,
- * and the inline data sources Envoy uses for secrets.
+ * and the inline data sources Envoy uses for secrets. Events leave the node
+ * (SIEMs, webhooks), so this is a second, stricter net over what a finding
+ * already withholds (canonical/sensitive-name.ts, compare/user-data-secrets.ts):
+ * it also drops every inline data source, at the cost of showing less.
  */
 const SECRET_KEY = /(private_?key|password|passphrase|secret|token|api_?key|authorization|credential|inline_bytes|inline_string|hmac|session_ticket_keys)/i;
 
