@@ -68,8 +68,11 @@ async function declaredBytes(path: string): Promise<number> {
  * or failed. In `worker` the engine runs in its own thread and isolate; in
  * `main` it runs on the agent's thread: one isolate less, but a check then
  * blocks the agent's event loop (endpoint, SSE, the next poll) while it runs.
+ * The engine keeps its state in its module, one per isolate: at most one
+ * runner per process may place it on the main thread.
  */
 export class CheckRunner {
+  static #mainTaken = false;
   private readonly worker: Worker | undefined;
   private readonly engine: Promise<(request: WorkerRequest) => Promise<unknown>> | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -78,6 +81,8 @@ export class CheckRunner {
 
   constructor(readonly placement: 'main' | 'worker' = 'worker') {
     if (placement === 'main') {
+      if (CheckRunner.#mainTaken) throw new DriftError(ErrorCodes.INTERNAL, 'check engine: already running on the main thread of this process (one per isolate)');
+      CheckRunner.#mainTaken = true;
       this.engine = import(`./check-engine.${FROM_SOURCE ? 'ts' : 'js'}`).then((engine: typeof import('./check-engine.js')) => engine.handleCheckRequest);
       return;
     }

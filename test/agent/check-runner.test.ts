@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPlacement, WORKER_FROM_DECLARED_BYTES } from '../../src/agent/check-runner.js';
+import { checkPlacement, CheckRunner, WORKER_FROM_DECLARED_BYTES } from '../../src/agent/check-runner.js';
 import { workdir } from '../helpers/workdir.js';
 
 t.test('auto places the checks by the size of the declared files', async (t) => {
@@ -15,4 +15,10 @@ t.test('auto places the checks by the size of the declared files', async (t) => 
   t.equal(await checkPlacement('auto', undefined), 'worker', "a control plane's intent alone: size unknown, the worker");
   t.equal(await checkPlacement('main', join(dir, 'large')), 'main', 'an explicit setting wins');
   t.equal(await checkPlacement('worker', join(dir, 'small.yaml')), 'worker');
+});
+
+t.test('one engine on the main thread per process: its state lives in its module', async (t) => {
+  const first = new CheckRunner('main');
+  t.throws(() => new CheckRunner('main'), { code: 'ED_INTERNAL' }, 'a second would share the first one’s declaration and live state');
+  await first.close();
 });
