@@ -71,8 +71,22 @@ async function stopProcess(child) {
   await new Promise((r) => child.once('exit', r));
 }
 
+/**
+ * The agent as a user runs it: the build's `envoy-drift-agent` bin through
+ * its shebang line, as the kernel would (interpreter, its one argument, the
+ * file), so the node flags and environment it sets count; a build without
+ * that bin runs `node bin.js agent`.
+ */
+function agentCommand(build) {
+  const bin = join(build.dist, 'cli', 'agent-bin.js');
+  if (!existsSync(bin)) return [process.execPath, [build.cli, 'agent']];
+  const [interpreter, argument] = readFileSync(bin, 'utf8').split('\n')[0].slice(2).trim().split(/ (.*)/);
+  return [interpreter, [...(argument ? [argument] : []), bin]];
+}
+
 async function startAgent(build, admin, declared, name) {
-  const child = spawn(...pinned(1, process.execPath, [build.cli, 'agent', '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, args] = agentCommand(build);
+  const child = spawn(...pinned(1, command, [...args, '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));

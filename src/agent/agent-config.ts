@@ -8,6 +8,7 @@ import { parseSinksConfig, sinksSchema, type SinkConfig } from '../sinks/sink-co
 import { REMEDIATION_MODES, type RemediationMode } from '../declared/manifest.js';
 import type { ControlPlaneOptions } from '../control-plane/control-plane-options.js';
 import { controlPlaneAddressSchema } from '../control-plane/control-plane-options.js';
+import { CHECK_THREADS, type CheckThread } from './check-runner.js';
 import { parseRemediationConfig, remediationConfigSchema, type RemediationConfig } from '../remediation/remediation-config.js';
 
 /**
@@ -39,6 +40,8 @@ export interface AgentConfig {
   readonly dryRun: boolean;
   /** Share of wall time the stats polls may keep Envoy's admin (main thread) busy; the interval stretches to stay under it. */
   readonly adminBudget: number;
+  /** Where checks run: `main` (the agent's thread, which a check blocks), `worker`, or `auto` (by the declaration's size). */
+  readonly checkThread: CheckThread;
 }
 
 /** Every scalar setting: its flag, environment variable and schema. */
@@ -64,6 +67,7 @@ const SETTINGS = {
   controlPlaneKey: { flag: 'control-plane-key', schema: { type: 'string', minLength: 1 } },
   nodeId: { flag: 'node-id', schema: { type: 'string', minLength: 1 } },
   staleGrace: { flag: 'stale-grace', schema: durationSchema },
+  checkThread: { flag: 'check-thread', schema: { enum: [...CHECK_THREADS] } },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -93,6 +97,7 @@ const DEFAULTS: Record<string, string> = {
   logLevel: 'info',
   adminBudget: '0.5%',
   staleGrace: '30s',
+  checkThread: 'auto',
 };
 
 /** The flags `envoy-drift agent` takes, for parseArgs. */
@@ -200,6 +205,7 @@ export async function loadAgentConfig(sources: ConfigSources): Promise<AgentConf
     remediationPolicy: policy(merged['remediationPolicy'], origin),
     dryRun: merged['dryRun'] === true || merged['dryRun'] === 'true' || merged['dryRun'] === '1',
     adminBudget: Math.max(0.001, Number((merged['adminBudget'] as string).slice(0, -1)) / 100),
+    checkThread: merged['checkThread'] as CheckThread,
   });
 }
 

@@ -14,7 +14,7 @@ import { AgentMetrics } from './agent-metrics.js';
 import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js';
 import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary } from './check-protocol.js';
-import { CheckRunner } from './check-runner.js';
+import { checkPlacement, CheckRunner } from './check-runner.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import type { ControlPlaneWatch } from './control-plane-watch.js';
 import type { Intent } from '../control-plane/intent.js';
@@ -26,7 +26,7 @@ import { readToken } from './token-file.js';
 import { XdsFileWatcher } from './xds-file-watcher.js';
 import { pollLight, processIdentity, type LightPoll } from './light-poll.js';
 import { pollStats, type Attribution, type StatChange, type StatValues } from './stats-poller.js';
-import { ChangeSignal } from './change-signal.js';
+import { ChangeSignal, onlyRuntimeMoved } from './change-signal.js';
 import { Declaration } from './declaration.js';
 import { attributeFinding, findingEvent, remediationEventInput } from './finding-events.js';
 import { Pacing } from './pacing.js';
@@ -121,7 +121,7 @@ export class Agent implements AgentView {
       throw new DriftError(ErrorCodes.USAGE, `--listen ${this.config.listen}: binding a non-loopback address needs --token-file (the mutating routes would be open)`);
     }
     this.findings = await FindingStore.load(this.config.dataDir, this.config.reminderIntervalMs);
-    this.runner = new CheckRunner();
+    this.runner = new CheckRunner(await checkPlacement(this.config.checkThread, this.config.declared));
     await this.runner.init({ admin: this.config.admin, timeoutMs: this.config.timeoutMs, warmingGraceMs: this.config.warmingGraceMs, defaultRemediation: this.config.remediation });
     this.declaration = new Declaration({
       runner: this.runner,
@@ -168,7 +168,7 @@ export class Agent implements AgentView {
       this.controlPlane = new ControlPlaneWatch(this.config.controlPlane, this.admin, envoyRegistry(), { applyIntent: (intent) => this.applyIntent(intent), emit: (input) => this.emit(input) }, this.logger);
       await this.controlPlane.start();
     }
-    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: against }, 'agent started');
+    this.logger.info({ endpoint: this.endpoint, admin: this.config.admin, declared: against, checkThread: this.runner.placement }, 'agent started');
     this.schedule(0);
   }
 
@@ -316,6 +316,8 @@ export class Agent implements AgentView {
   }
 
   private async step(): Promise<void> {
+    // A check owed from before this step (a failed one, a reload, a request) needs the config dump.
+    const owed = this.pending.trigger !== undefined;
     let light: LightPoll;
     try {
       this.metrics.adminRequests.inc({ kind: 'runtime' });
@@ -373,7 +375,7 @@ export class Agent implements AgentView {
     const trigger = this.pending.trigger;
     // Without files, nothing is declared until the control plane's first answer.
     if (!trigger || !this.declaration?.summary) return;
-    await this.check(trigger, this.pending.attribution);
+    await this.check(trigger, this.pending.attribution, trigger === 'change' && !owed && this.lastReport !== undefined && onlyRuntimeMoved(moved));
   }
 
   /**
@@ -416,13 +418,14 @@ export class Agent implements AgentView {
     }
   }
 
-  private async check(trigger: Trigger, triggerAttribution: Attribution): Promise<void> {
+  /** With `runtimeOnly`, only /runtime moved since the last check: the engine reads it alone, not the config dump. */
+  private async check(trigger: Trigger, triggerAttribution: Attribution, runtimeOnly = false): Promise<void> {
     let attribution = triggerAttribution;
     const stop = this.metrics.checkDuration.startTimer({ trigger });
     let summary: CheckSummary;
     try {
-      this.metrics.adminRequests.inc({ kind: 'config_dump' });
-      summary = await this.runner!.check(this.remediationActive());
+      this.metrics.adminRequests.inc({ kind: runtimeOnly ? 'runtime' : 'config_dump' });
+      summary = await this.runner!.check(this.remediationActive(), runtimeOnly);
     } catch (error) {
       stop();
       const drift = asDriftError(error);
@@ -438,7 +441,7 @@ export class Agent implements AgentView {
       return;
     }
     stop();
-    this.pacing.checkSucceeded();
+    this.pacing.checkSucceeded(summary.runtimeOnly !== true);
     const ended = this.dumpHealth.succeeded();
     if (ended) await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin}: the config dump is usable again (unusable since ${ended.since}, ${ended.failures} tries)` });
     this.pending.done();
@@ -458,7 +461,7 @@ export class Agent implements AgentView {
       this.pacing.checkFailed();
       return;
     }
-    this.logger.debug({ trigger, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
+    this.logger.debug({ trigger, runtimeOnly: summary.runtimeOnly === true, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
     const declared = this.declaration?.snapshot;
     if (this.remediator && summary.live && declared) {
       await this.remediator.handle({ report, declared, live: summary.live, snapshotValid: this.declaration?.valid ?? true });

@@ -55,3 +55,13 @@ export class ChangeSignal {
     return restarted ? 'proxy restart' : attribution;
   }
 }
+
+/**
+ * Whether what moved in one step is the runtime alone, so that `/runtime` is
+ * enough to check it. A stats scan in the same step sees the runtime's own
+ * counters move with it (`runtime.load_success`,
+ * `runtime.admin_overrides_active`): those do not ask for the config dump.
+ */
+export function onlyRuntimeMoved(moved: readonly string[]): boolean {
+  return moved.includes('runtime') && moved.every((m) => m === 'runtime' || m.startsWith('runtime.'));
+}

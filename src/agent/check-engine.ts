@@ -7,7 +7,7 @@ import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.j
 import type { RemediationMode } from '../declared/manifest.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
-import { liveStateFromDump } from '../envoy-admin/live-state.js';
+import { liveStateFromDump, liveStateWithRuntime, type LiveState } from '../envoy-admin/live-state.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
@@ -20,8 +20,10 @@ import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest } 
 /*
  * The check engine: fetching, parsing, canonicalising, hashing and comparing
  * a dump. It keeps the declared snapshot in force and a cache of canonical
- * forms, so an unchanged resource costs a lookup. One engine per isolate: the
- * check worker runs it off the agent's event loop (check-worker.ts).
+ * forms, so an unchanged resource costs a lookup, and the last full check's
+ * live state, so a check of the runtime alone reads `/runtime` only. One
+ * engine per isolate: on the agent's main thread or in the check worker
+ * (check-runner.ts decides).
  */
 
 const registry = envoyRegistry();
@@ -33,6 +35,8 @@ let fileDeclared: DeclaredSnapshot | undefined;
 let intent: Intent | undefined;
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
+/** The last check's live state and what the full check before it read from the dump alone. */
+let last: { live: LiveState; dumpFacts: Pick<CheckSummary, 'xdsFromFiles' | 'xdsFiles' | 'processMarker'> } | undefined;
 
 async function contentHash(files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
@@ -80,6 +84,20 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       if (!client) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: not initialised');
       if (!declared) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: no declared snapshot loaded');
       const started = performance.now();
+      if (request.runtimeOnly && last) {
+        // Only /runtime moved: no config dump; the rest of the live state is the last check's.
+        const live = liveStateWithRuntime(last.live, await client.runtime(), registry);
+        last = { ...last, live };
+        return {
+          report: withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation })),
+          liveResources: live.set.resources.size,
+          ...last.dumpFacts,
+          runtimeOnly: true,
+          cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+          durationMs: performance.now() - started,
+          ...(request.includeLive ? { live } : {}),
+        } satisfies CheckSummary;
+      }
       const [dump, runtime, serverInfo] = await Promise.all([
         client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
         client.runtime(),
@@ -87,13 +105,13 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       ]);
       const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
       cache.sweep();
+      const dumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
+      last = { live, dumpFacts };
       const report = withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation }));
       const summary: CheckSummary = {
         report,
         liveResources: live.set.resources.size,
-        xdsFromFiles: usesFileXds(dump),
-        xdsFiles: xdsFiles(dump),
-        ...processMarker(dump),
+        ...dumpFacts,
         cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
         durationMs: performance.now() - started,
         ...(request.includeLive ? { live } : {}),

@@ -8,7 +8,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string; readonly remediation: boolean; readonly knownContentHash?: string }
   | { readonly id: number; readonly type: 'intent'; readonly intent: Intent }
-  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean };
+  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean; readonly runtimeOnly?: boolean };
 
 export interface DeclaredSummary {
   readonly path: string;
@@ -45,6 +45,8 @@ export interface CheckSummary {
   readonly processMarker?: string;
   readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };
   readonly durationMs: number;
+  /** Only /runtime was read: the rest of the live state, and the facts read from the dump, are the last full check's. */
+  readonly runtimeOnly?: boolean;
   /** The live state itself, for remediation, when asked for (a copy costs time on large proxies). */
   readonly live?: LiveState;
 }

@@ -76,9 +76,10 @@ export class Pacing {
     return Date.now() - this.#lastFullCheck >= this.config.fullCheckIntervalMs;
   }
 
-  checkSucceeded(): void {
+  /** A check succeeded; one that read `/runtime` alone (`full` false) leaves the full check's clock where it is. */
+  checkSucceeded(full = true): void {
     this.#checkFailures = 0;
-    this.#lastFullCheck = Date.now();
+    if (full) this.#lastFullCheck = Date.now();
   }
 
   checkFailed(): void {

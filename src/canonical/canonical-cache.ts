@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonValue } from './canonical-json.js';
 
 /** What canonicalising one raw message produced, so a repeat costs a lookup. */
@@ -9,7 +10,7 @@ export interface CachedCanonical {
 }
 
 /**
- * Canonical forms by raw message text, for the agent's repeated checks of a
+ * Canonical forms by a digest of the raw message text, for the agent's repeated checks of a
  * proxy whose resources mostly did not change. Entries not used during the
  * last check are dropped by `sweep`, so the cache never outgrows one dump.
  * Cached values are shared: callers must not mutate them.
@@ -19,6 +20,14 @@ export class CanonicalCache {
   private used = new Set<string>();
   hits = 0;
   misses = 0;
+
+  /**
+   * The key of a raw message: a digest of its type and text, not the text
+   * itself, which would keep a second copy of the dump (issue 9).
+   */
+  static key(type: string, raw: unknown): string {
+    return createHash('sha256').update(type).update('\u0000').update(JSON.stringify(raw)).digest('base64');
+  }
 
   get(key: string): CachedCanonical | undefined {
     const entry = this.entries.get(key);

@@ -1,5 +1,5 @@
 import type { CanonicalCache } from '../canonical/canonical-cache.js';
-import { isPlainObject } from '../canonical/canonical-json.js';
+import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
@@ -22,6 +22,8 @@ export interface LiveState {
   readonly set: ResourceSet;
   /** Config dump sections present but not compared (scoped routes, ECDS). */
   readonly notCompared: readonly string[];
+  /** The runtime layers of the live bootstrap: what a re-read of `/runtime` alone needs (liveStateWithRuntime). */
+  readonly runtimeLayers?: BootstrapParts['runtimeLayers'];
 }
 
 export interface LiveReadOptions {
@@ -73,7 +75,8 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
   if (!isPlainObject(dump) || !Array.isArray(dump['configs'])) {
     throw new DriftError(ErrorCodes.ADMIN_BAD_RESPONSE, `${where}: not a config dump (no "configs" list)`);
   }
-  const builder = new ResourceSetBuilder(registry, cache);
+  // The live side's raw messages are never read again (remediation reads the declared side's): not kept.
+  const builder = new ResourceSetBuilder(registry, cache, { keepSources: false });
   const notCompared: string[] = [];
   let bootstrapParts: BootstrapParts | undefined;
   let node: Entry | undefined;
@@ -136,7 +139,27 @@ export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry
     proxy: proxyIdentity(admin, node, answers.serverInfo),
     set: builder.build(),
     notCompared,
+    ...(bootstrapParts ? { runtimeLayers: bootstrapParts.runtimeLayers } : {}),
   };
+}
+
+/**
+ * The live state of the last check with its runtime re-read from a new
+ * `/runtime` answer, for a check when only the runtime moved (an admin
+ * override): the admin-layer values are taken off the runtime keys and
+ * applied anew, as a full read would; every other resource is reused as is.
+ */
+export function liveStateWithRuntime(last: LiveState, runtime: unknown, registry: EnvoyRegistry): LiveState {
+  const overridden: Array<[string, JsonValue]> = [];
+  const builder = ResourceSetBuilder.startingFrom(last.set, registry, (resource) => {
+    if (resource.type !== 'runtime' || !isPlainObject(resource.value) || !('admin_override' in resource.value)) return true;
+    const { admin_override: _override, ...base } = resource.value;
+    if (Object.keys(base).length > 0) overridden.push([resource.name, base]);
+    return false;
+  });
+  for (const [key, base] of overridden) builder.addRuntimeValue(key, base);
+  readRuntime(builder, runtime, last.runtimeLayers ? { runtimeLayers: last.runtimeLayers, xdsPaths: [] } : undefined);
+  return { ...last, set: builder.build() };
 }
 
 function readActive(builder: ResourceSetBuilder, type: 'cluster' | 'route_configuration' | 'endpoint' | 'secret', entry: Entry, field: string, at: string, fallbackName?: string): void {

@@ -1,4 +1,4 @@
-import type { CanonicalCache } from '../canonical/canonical-cache.js';
+import { CanonicalCache } from '../canonical/canonical-cache.js';
 import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalOptions, type CanonicalStats } from '../canonical/canonicalize.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { hashValue, rootHash } from '../canonical/hash.js';
@@ -59,12 +59,39 @@ export class ResourceSetBuilder {
   private readonly unnamed = new Map<string, number>();
   private readonly versions = new Map<string, string>();
 
-  /** With a cache, a message seen before is not canonicalised again. */
+  /**
+   * With a cache, a message seen before is not canonicalised again. With
+   * `keepSources: false` the raw messages are not kept (the live side: only
+   * the declared side's are read, by remediation).
+   */
   constructor(
     private readonly registry: EnvoyRegistry,
     private readonly cache?: CanonicalCache,
-    private readonly options: CanonicalOptions = {},
+    private readonly options: CanonicalOptions & { readonly keepSources?: boolean } = {},
   ) {}
+
+  /**
+   * A builder that starts from a built set, with the resources `keep` accepts
+   * (their canonical values and hashes reused, not recomputed), its coverage,
+   * conditions, sources, stats and versions.
+   */
+  static startingFrom(set: ResourceSet, registry: EnvoyRegistry, keep: (resource: Resource) => boolean): ResourceSetBuilder {
+    const builder = new ResourceSetBuilder(registry);
+    for (const resource of set.resources.values()) if (keep(resource)) builder.resources.set(resource.key, resource);
+    for (const type of set.coverage) builder.coverage.add(type);
+    builder.conditions.push(...set.conditions);
+    for (const [key, value] of set.sources) builder.sources.set(key, value);
+    builder.stats.unknownFields = set.stats.unknownFields;
+    builder.stats.redactedFields = set.stats.redactedFields;
+    for (const [name, count] of Object.entries(set.stats.unknownTypes)) builder.stats.unknownTypes.set(name, count);
+    for (const [key, value] of set.versions ?? []) builder.versions.set(key, value);
+    return builder;
+  }
+
+  /** A runtime key's value as the static layers gave it (`{ layer, value }`), before any admin override. */
+  addRuntimeValue(key: string, value: JsonValue): void {
+    this.putValue('runtime', key, value, 'runtime');
+  }
 
   cover(...types: ResourceType[]): this {
     for (const type of types) this.coverage.add(type);
@@ -83,7 +110,7 @@ export class ResourceSetBuilder {
 
   /** Canonicalises a raw message; `where` names its origin for error messages. */
   canonical(type: MessageResourceType, raw: unknown, where: string): Record<string, JsonValue> {
-    const cacheKey = this.cache ? `${type}\u0000${JSON.stringify(raw)}` : undefined;
+    const cacheKey = this.cache ? CanonicalCache.key(type, raw) : undefined;
     const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
     if (cached) {
       this.stats.unknownFields += cached.unknownFields;
@@ -140,7 +167,7 @@ export class ResourceSetBuilder {
       default:
         this.putValue(type, name, value, where);
     }
-    if (raw !== undefined) this.sources.set(resourceKey(type, name), raw);
+    if (raw !== undefined && this.options.keepSources !== false) this.sources.set(resourceKey(type, name), raw);
     return resourceKey(type, name);
   }
 

@@ -18,9 +18,9 @@ import { workdir } from '../helpers/workdir.js';
 
 type Bootstrap = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function agentBeside(t: { teardown(fn: () => unknown): void }, envoy: RunningEnvoy, declared: string, dir: string): Promise<{ agent: RunningAgent; events: EventStream }> {
+async function agentBeside(t: { teardown(fn: () => unknown): void }, envoy: RunningEnvoy, declared: string, dir: string, extra: string[] = []): Promise<{ agent: RunningAgent; events: EventStream }> {
   // A tiny admin budget: the stats scan runs seconds apart at best.
-  const agent = await startAgent(['--admin', envoy.admin, '--declared', declared, '--data-dir', join(dir, 'data'), '--interval', '200ms', '--admin-budget', '0.1%', '--max-backoff', '1s', '--log-level', 'debug']);
+  const agent = await startAgent(['--admin', envoy.admin, '--declared', declared, '--data-dir', join(dir, 'data'), '--interval', '200ms', '--admin-budget', '0.1%', '--max-backoff', '1s', '--log-level', 'debug', ...extra]);
   t.teardown(() => agent.stop());
   await eventually(async () => ((await getJson(`${agent.endpoint}/readyz`)).status === 200 ? true : undefined), 'the agent to be ready', 30_000);
   const events = await EventStream.open(agent.endpoint);
@@ -38,18 +38,35 @@ function movedSince(agent: RunningAgent, from: number): string[] {
     .flatMap((line) => (JSON.parse(line) as { moved: string[] }).moved);
 }
 
-t.test('an admin runtime override is seen by the /runtime poll', async (t) => {
-  const dir = workdir(t);
-  const envoy = await startEnvoy({ config: gatewayBootstrap() });
-  t.teardown(() => envoy.stop());
-  writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
-  const { agent, events } = await agentBeside(t, envoy, join(dir, 'declared.yaml'), dir);
-  const from = agent.stderr().length;
-  await adminPost(envoy.admin, '/runtime_modify?health_check.min_interval=99');
-  const detected = await events.next((e) => e.type === 'drift.detected');
-  t.match(detected, { resource: { type: 'runtime', name: 'health_check.min_interval' }, attribution: { source: 'admin runtime override' } });
-  t.ok(movedSince(agent, from).includes('runtime'), 'the /runtime poll saw it');
-});
+/** Checks that read /runtime alone since `from` (debug lines). */
+function runtimeOnlyChecksSince(agent: RunningAgent, from: number): number {
+  return agent
+    .stderr()
+    .slice(from)
+    .split('\n')
+    .filter((line) => line.includes('"msg":"check complete"') && line.includes('"runtimeOnly":true')).length;
+}
+
+for (const thread of ['main', 'worker']) {
+  t.test(`an admin runtime override is seen by the /runtime poll and checked from /runtime alone (checks on the ${thread} thread)`, async (t) => {
+    const dir = workdir(t);
+    const envoy = await startEnvoy({ config: gatewayBootstrap() });
+    t.teardown(() => envoy.stop());
+    writeFileSync(join(dir, 'declared.yaml'), stringify(gatewayBootstrap()));
+    const { agent, events } = await agentBeside(t, envoy, join(dir, 'declared.yaml'), dir, ['--check-thread', thread]);
+    const from = agent.stderr().length;
+    await adminPost(envoy.admin, '/runtime_modify?health_check.min_interval=99');
+    const detected = await events.next((e) => e.type === 'drift.detected');
+    t.match(detected, { resource: { type: 'runtime', name: 'health_check.min_interval' }, attribution: { source: 'admin runtime override' } });
+    t.ok(movedSince(agent, from).includes('runtime'), 'the /runtime poll saw it');
+    // The event is journaled before the check's log line is written.
+    t.ok(await eventually(async () => (runtimeOnlyChecksSince(agent, from) > 0 ? true : undefined), 'a check from /runtime alone', 10_000), 'checked without a config dump');
+    // Undone: the admin layer's value is taken off again, and the cheap check sees that too.
+    await adminPost(envoy.admin, '/runtime_modify?health_check.min_interval=');
+    const resolved = await events.next((e) => e.type === 'drift.resolved');
+    t.match(resolved, { resource: { type: 'runtime', name: 'health_check.min_interval' } });
+  });
+}
 
 t.test('a cluster changed through filesystem xDS is seen by the file watch', async (t) => {
   const dir = workdir(t);

@@ -19,8 +19,8 @@ t.test('flags win over the environment, which wins over the file, which wins ove
     env: { ENVOY_DRIFT_INTERVAL: '3s', ENVOY_DRIFT_DECLARED: '/env', HOME: '/root' },
     flags: { declared: '/flag' },
   });
-  t.match(config, { admin: 'http://127.0.0.1:1', declared: '/flag', dataDir: '/data', intervalMs: 3000, timeoutMs: 2000, listen: '127.0.0.1:9902', remediation: 'observe', fullCheckIntervalMs: 300_000, sinks: [], adminBudget: 0.005, dryRun: false });
-  t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_ADMIN_BUDGET: '0.5%', ENVOY_DRIFT_DRY_RUN: 'true' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { adminBudget: 0.005, dryRun: true });
+  t.match(config, { admin: 'http://127.0.0.1:1', declared: '/flag', dataDir: '/data', intervalMs: 3000, timeoutMs: 2000, listen: '127.0.0.1:9902', remediation: 'observe', fullCheckIntervalMs: 300_000, sinks: [], adminBudget: 0.005, dryRun: false, checkThread: 'auto' });
+  t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_ADMIN_BUDGET: '0.5%', ENVOY_DRIFT_DRY_RUN: 'true', ENVOY_DRIFT_CHECK_THREAD: 'worker' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { adminBudget: 0.005, dryRun: true, checkThread: 'worker' });
   // The token of `check --agent` and `remediate` is not an agent setting, and not an unknown one either.
   t.match(await loadAgentConfig({ env: { ENVOY_DRIFT_AGENT_TOKEN: 't' }, flags: { admin: 'a', declared: 'd', 'data-dir': 'x' } }), { admin: 'a' });
 });
@@ -34,6 +34,7 @@ t.test('every origin names itself in errors', async (t) => {
   await t.rejects(loadAgentConfig({ file, env: {}, flags: {} }), { message: `${file}: /interval: must be a duration with its unit, such as 500ms, 2s or 1m` });
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_INTERVL: '1s' }, flags: {} }), { message: /^environment ENVOY_DRIFT_INTERVL: unknown setting/ });
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_REMEDIATION: 'fix' }, flags: {} }), { message: 'environment ENVOY_DRIFT_REMEDIATION: must be one of observe, revert, approve' });
+  await t.rejects(loadAgentConfig({ env: {}, flags: { 'check-thread': 'both' } }), { message: '--check-thread: must be one of auto, main, worker' });
   await t.rejects(loadAgentConfig({ env: {}, flags: { interval: '1 s' } }), { message: '--interval: must be a duration with its unit, such as 500ms, 2s or 1m' });
   await t.rejects(loadAgentConfig({ env: {}, flags: { 'admin-budget': '2' } }), { message: '--admin-budget: must be a percentage such as 2%' });
   await t.rejects(loadAgentConfig({ env: { ENVOY_DRIFT_DRY_RUN: 'yes' }, flags: {} }), { message: 'environment ENVOY_DRIFT_DRY_RUN: must be true or false (or 1 or 0)' });

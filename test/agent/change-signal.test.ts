@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ChangeSignal } from '../../src/agent/change-signal.js';
+import { ChangeSignal, onlyRuntimeMoved } from '../../src/agent/change-signal.js';
 import type { CheckSummary } from '../../src/agent/check-protocol.js';
 import { ADMIN_REQUESTS, type StatValues } from '../../src/agent/stats-poller.js';
 
@@ -40,4 +40,12 @@ t.test('a check whose process marker changed is a restart, unless it was a hot o
   t.equal(signal.checked(summary('m2'), 'file change'), 'proxy restart');
   t.equal(signal.checked(summary('m3'), 'hot restart'), 'hot restart');
   t.equal(signal.checked(summary(undefined), 'unknown'), 'unknown');
+});
+
+t.test('the runtime alone moved: /runtime, with at most the runtime counters a stats scan sees move with it', async (t) => {
+  t.ok(onlyRuntimeMoved(['runtime']));
+  t.ok(onlyRuntimeMoved(['runtime', 'runtime.admin_overrides_active', 'runtime.load_success']), 'a scan in the same step');
+  t.notOk(onlyRuntimeMoved(['runtime.load_success']), 'the scan alone (the runtime poll did not see it): the full check');
+  t.notOk(onlyRuntimeMoved(['runtime', 'cluster_manager.cds.version']), 'something else moved too');
+  t.notOk(onlyRuntimeMoved(['server_info', 'runtime']), 'a restart');
 });

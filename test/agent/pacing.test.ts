@@ -41,3 +41,11 @@ t.test('a scan is due at start, then one effective interval (less half an interv
   t.notOk(pacing.scanDue());
   t.ok(pacing.fullCheckDue(), 'no check yet');
 });
+
+t.test('a check of the runtime alone leaves the full check due', async (t) => {
+  const pacing = new Pacing(config);
+  pacing.checkSucceeded(false);
+  t.ok(pacing.fullCheckDue(), 'only /runtime was read: the config dump is still owed its full check');
+  pacing.checkSucceeded();
+  t.notOk(pacing.fullCheckDue());
+});

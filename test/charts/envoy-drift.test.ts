@@ -78,6 +78,9 @@ t.test('the access proxy runs Envoy with the envoy-drift sidecar beside it', asy
     { POD_NAME: identity.POD_NAME, POD_NAMESPACE: identity.POD_NAMESPACE, NODE_NAME: identity.NODE_NAME },
     { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', NODE_NAME: 'spec.nodeName' },
   );
+  // Read at process start only: set on the agent's container (issue 9, footprint).
+  const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
+  t.match(env, { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' }, "the agent's young generation and malloc arenas are capped");
 
   // The declared snapshot: the whole ConfigMap directory (subPath mounts never update, and the agent watches it).
   const declaredMount = agent.volumeMounts?.find((m) => m.name === 'envoy-drift-declared');
@@ -121,7 +124,7 @@ t.test("the agent's own config loader accepts the chart's command line and confi
     t.equal(config.tokenFile, '/var/run/secrets/envoy-drift-agent/token', `${values}: a token, as the agent wants off loopback`);
   }
   const full = parse(configMapData(render({ valuesFiles: [ciValues('full')] }).manifests, 'edge-envoy-drift-agent')['config.yaml'] ?? '') as Record<string, unknown>;
-  t.match(full, { timeout: '3s', warmingGrace: '2m', logLevel: 'warn', fullCheckInterval: '10m' }, 'the settings without a contract flag go in the file');
+  t.match(full, { timeout: '3s', warmingGrace: '2m', logLevel: 'warn', fullCheckInterval: '10m', checkThread: 'auto' }, 'the settings without a contract flag go in the file');
 });
 
 t.test("the journal's bound fits its volume, in the agent's own journal schema", async (t) => {

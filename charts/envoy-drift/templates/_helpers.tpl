@@ -116,7 +116,7 @@ app.kubernetes.io/part-of: envoy-drift
 {{- end -}}
 {{- end -}}
 {{- $agent := .Values.agent -}}
-{{- $config := dict "sinks" $sinks "journal" $journal "fullCheckInterval" $agent.fullCheckInterval "timeout" $agent.timeout "maxBackoff" $agent.maxBackoff "reminderInterval" $agent.reminderInterval "warmingGrace" $agent.warmingGrace "logLevel" $agent.logLevel -}}
+{{- $config := dict "sinks" $sinks "journal" $journal "fullCheckInterval" $agent.fullCheckInterval "timeout" $agent.timeout "maxBackoff" $agent.maxBackoff "reminderInterval" $agent.reminderInterval "warmingGrace" $agent.warmingGrace "checkThread" $agent.checkThread "logLevel" $agent.logLevel -}}
 {{- toYaml $config -}}
 {{- end -}}
 

@@ -67,6 +67,13 @@ Volume names start with envoy-drift- so that they never clash with yours.
       valueFrom:
         fieldRef:
           fieldPath: spec.nodeName
+    # Read only at process start, so set here (the image also runs `check`, which wants V8's defaults):
+    # a 1 MB young generation for an agent that allocates in bursts and idles, and two malloc arenas
+    # instead of one per thread (bench/README.md, "Footprint (issue 9)"; the envoy-drift-agent bin sets the same).
+    - name: NODE_OPTIONS
+      value: --max-semi-space-size=1
+    - name: MALLOC_ARENA_MAX
+      value: "2"
     {{- with $agent.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

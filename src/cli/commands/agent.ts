@@ -45,6 +45,9 @@ Options:
   --node-id <id>                  ask as this node (default: the proxy's own, from its config dump)
   --stale-grace <duration>        a resource older on the proxy than on the control plane is stale
                                   past this (default 30s)
+  --check-thread auto|main|worker where checks run: main (one isolate, less memory; a check blocks the
+                                  agent's endpoint while it runs), worker (its own thread), auto (main
+                                  below 3 MB of declared files, else worker; the default)
 
 Durations take their unit: 500ms, 2s, 1.5m, 1h.
 
