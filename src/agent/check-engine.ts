@@ -7,7 +7,8 @@ import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.j
 import type { RemediationMode } from '../declared/manifest.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
-import { liveStateFromDump } from '../envoy-admin/live-state.js';
+import { liveStateFromDump, type LiveState } from '../envoy-admin/live-state.js';
+import { recheckSections, sectionRoots, type DumpSection, type SectionedLiveState } from '../envoy-admin/config-dump-sections.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
@@ -33,6 +34,10 @@ let fileDeclared: DeclaredSnapshot | undefined;
 let intent: Intent | undefined;
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
+/** The last full reading, for a re-check of the sections that moved (config-dump-sections.ts). */
+let lastSectioned: { state: SectionedLiveState; facts: DumpFacts } | undefined;
+
+type DumpFacts = Pick<CheckSummary, 'xdsFromFiles' | 'xdsFiles' | 'processMarker'>;
 
 async function contentHash(files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
@@ -49,6 +54,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       client = new AdminClient(address.value, { timeoutMs: request.timeoutMs });
       warmingGraceSeconds = request.warmingGraceMs / 1000;
       defaultRemediation = request.defaultRemediation as RemediationMode;
+      lastSectioned = undefined;
       return null;
     }
     case 'load': {
@@ -80,6 +86,8 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       if (!client) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: not initialised');
       if (!declared) throw new DriftError(ErrorCodes.INTERNAL, 'check worker: no declared snapshot loaded');
       const started = performance.now();
+      const sectioned = request.sections ? await readSections(client, request.sections) : undefined;
+      if (sectioned) return summarise(sectioned.live, sectioned.facts, started, request.includeLive, request.sections);
       const [dump, runtime, serverInfo] = await Promise.all([
         client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
         client.runtime(),
@@ -87,20 +95,38 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       ]);
       const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
       cache.sweep();
-      const report = withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation }));
-      const summary: CheckSummary = {
-        report,
-        liveResources: live.set.resources.size,
-        xdsFromFiles: usesFileXds(dump),
-        xdsFiles: xdsFiles(dump),
-        ...processMarker(dump),
-        cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
-        durationMs: performance.now() - started,
-        ...(request.includeLive ? { live } : {}),
-      };
-      return summary;
+      const facts: DumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
+      lastSectioned = { state: { live, roots: sectionRoots(dump) }, facts };
+      return summarise(live, facts, started, request.includeLive);
     }
   }
+}
+
+function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): CheckSummary {
+  return {
+    report: withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation })),
+    liveResources: live.set.resources.size,
+    ...facts,
+    cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+    durationMs: performance.now() - started,
+    ...(sections ? { sections } : {}),
+    ...(includeLive ? { live } : {}),
+  };
+}
+
+/**
+ * The sections that moved, re-read alone on top of the last full reading;
+ * undefined when only a full dump will do (none yet, endpoints covered, a
+ * section that cannot be read alone). The cache is not swept: the other
+ * sections' entries were not looked up, and the next full check sweeps.
+ */
+async function readSections(admin: AdminClient, sections: readonly DumpSection[]): Promise<{ live: LiveState; facts: DumpFacts } | undefined> {
+  // Endpoints (EDS) hang on clusters but come from their own section: read in full.
+  if (!lastSectioned || declared!.set.coverage.has('endpoint')) return undefined;
+  const state = await recheckSections(admin, sections, lastSectioned.state, registry, cache);
+  if (!state) return undefined;
+  lastSectioned = { state, facts: lastSectioned.facts };
+  return { live: state.live, facts: lastSectioned.facts };
 }
 
 /** The earliest last_updated of the static listeners and clusters: set once, when the process loaded its bootstrap. */

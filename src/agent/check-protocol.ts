@@ -1,6 +1,7 @@
 import type { DriftReport } from '../compare/drift.js';
 import type { Intent } from '../control-plane/intent.js';
 import type { DeclaredSnapshot } from '../declared/load-declared.js';
+import type { DumpSection } from '../envoy-admin/config-dump-sections.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 
 /** Messages between the agent and its check worker (structured-clone data only). */
@@ -8,7 +9,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string; readonly remediation: boolean; readonly knownContentHash?: string }
   | { readonly id: number; readonly type: 'intent'; readonly intent: Intent }
-  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean };
+  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean; readonly sections?: readonly DumpSection[] };
 
 export interface DeclaredSummary {
   readonly path: string;
@@ -45,6 +46,8 @@ export interface CheckSummary {
   readonly processMarker?: string;
   readonly cache: { readonly hits: number; readonly misses: number; readonly size: number };
   readonly durationMs: number;
+  /** Set when only these sections of the dump were read again, the rest taken from the last full reading. */
+  readonly sections?: readonly DumpSection[];
   /** The live state itself, for remediation, when asked for (a copy costs time on large proxies). */
   readonly live?: LiveState;
 }

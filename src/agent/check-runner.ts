@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { DriftError, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { Intent } from '../control-plane/intent.js';
+import type { DumpSection } from '../envoy-admin/config-dump-sections.js';
 import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: DriftError) => void };
@@ -76,8 +77,9 @@ export class CheckRunner {
     return this.call({ type: 'intent', intent });
   }
 
-  check(includeLive = false): Promise<CheckSummary> {
-    return this.call({ type: 'check', includeLive });
+  /** With `sections`, only those sections of the dump are read again (when the engine can). */
+  check(includeLive = false, sections?: readonly DumpSection[]): Promise<CheckSummary> {
+    return this.call({ type: 'check', includeLive, ...(sections ? { sections } : {}) });
   }
 
   async close(): Promise<void> {

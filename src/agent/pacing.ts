@@ -76,9 +76,10 @@ export class Pacing {
     return Date.now() - this.#lastFullCheck >= this.config.fullCheckIntervalMs;
   }
 
-  checkSucceeded(): void {
+  /** A check that re-read only part of the dump does not stand for the periodic full one. */
+  checkSucceeded(full = true): void {
     this.#checkFailures = 0;
-    this.#lastFullCheck = Date.now();
+    if (full) this.#lastFullCheck = Date.now();
   }
 
   checkFailed(): void {

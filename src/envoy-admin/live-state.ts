@@ -242,7 +242,8 @@ function readRuntime(builder: ResourceSetBuilder, runtime: unknown, parts: Boots
   }
 }
 
-function proxyIdentity(admin: string, node: Entry | undefined, serverInfo: unknown): ProxyIdentity {
+/** The proxy's identity from its bootstrap node and /server_info. */
+export function proxyIdentity(admin: string, node: Entry | undefined, serverInfo: unknown): ProxyIdentity {
   const info = isPlainObject(serverInfo) ? serverInfo : {};
   const options = isPlainObject(info['command_line_options']) ? info['command_line_options'] : {};
   const nodeId = (node?.['id'] as string | undefined) || (options['service_node'] as string | undefined) || undefined;
