@@ -90,7 +90,8 @@ async function readBothSides(client: ReturnType<typeof adminClient>, declaredPat
   // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
   const answers = fetchAdminAnswers(client);
   answers.catch(() => undefined);
-  const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io) : undefined;
+  // Nothing is remediated here: the declared messages as written need not be kept.
+  const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io, { keepSources: false }) : undefined;
   // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
   const includeEds = file?.set.coverage.has('endpoint') ?? false;
   const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
