@@ -8,7 +8,7 @@ import type { RemediationMode } from '../declared/manifest.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { liveStateFromDump, type LiveState } from '../envoy-admin/live-state.js';
-import { recheckSections, sectionRoots, type DumpSection, type SectionedLiveState } from '../envoy-admin/config-dump-sections.js';
+import { clusterStamps, recheckSections, sectionRoots, type DumpSection, type SectionedLiveState } from '../envoy-admin/config-dump-sections.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
@@ -96,7 +96,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
       cache.sweep();
       const facts: DumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
-      lastSectioned = { state: { live, roots: sectionRoots(dump) }, facts };
+      lastSectioned = { state: { live, roots: sectionRoots(dump), clusterStamps: clusterStamps(dump) }, facts };
       return summarise(live, facts, started, request.includeLive);
     }
   }

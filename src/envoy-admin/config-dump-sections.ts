@@ -62,6 +62,53 @@ export function sectionsMoved(moved: readonly string[]): DumpSection[] | undefin
 export interface SectionedLiveState {
   readonly live: LiveState;
   readonly roots: ReadonlyMap<DumpSection, ReadonlySet<string>>;
+  /** Each dynamic active cluster's stamp (last_updated, version, error state), by name. */
+  readonly clusterStamps?: ReadonlyMap<string, string>;
+}
+
+/** A cluster entry's stamp: Envoy moves `last_updated` only for a cluster it changed. */
+function stamp(entry: Record<string, unknown>): string {
+  return JSON.stringify([entry['last_updated'], entry['version_info'], entry['error_state']]);
+}
+
+/** The stamps of a full dump's dynamic active clusters. */
+export function clusterStamps(dump: unknown): Map<string, string> {
+  const stamps = new Map<string, string>();
+  const configs = isPlainObject(dump) && Array.isArray(dump['configs']) ? dump['configs'] : [];
+  for (const config of configs) {
+    if (!isPlainObject(config) || !String(config['@type'] ?? '').endsWith(`/${SECTIONS.clusters.dumpType}`)) continue;
+    for (const entry of Array.isArray(config['dynamic_active_clusters']) ? config['dynamic_active_clusters'] : []) {
+      const name = entryName('clusters', entry);
+      if (name !== undefined) stamps.set(name, stamp(entry as Record<string, unknown>));
+    }
+  }
+  return stamps;
+}
+
+/** More changed clusters than this: the whole field is read, one request rather than a long name list. */
+const MAX_CHANGED_CLUSTERS = 200;
+
+/**
+ * The active clusters whose stamp moved, read by name: one masked request
+ * lists every cluster's name and stamp, a second reads the changed ones.
+ * Undefined when too many changed (the caller reads the whole field).
+ */
+async function changedClusters(client: AdminClient, last: ReadonlyMap<string, string>): Promise<{ entries: unknown[]; stamps: Map<string, string>; dropped: string[] } | undefined> {
+  const listed = await fetchField(client, 'dynamic_active_clusters', { mask: 'cluster.name,last_updated,version_info,error_state' });
+  if (!listed) return undefined;
+  const stamps = new Map<string, string>();
+  for (const entry of listed) {
+    const name = entryName('clusters', entry);
+    if (name === undefined) return undefined;
+    stamps.set(name, stamp(entry as Record<string, unknown>));
+  }
+  const changed = [...stamps].filter(([name, s]) => last.get(name) !== s).map(([name]) => name);
+  const removed = [...last.keys()].filter((name) => !stamps.has(name));
+  if (changed.length > MAX_CHANGED_CLUSTERS) return undefined;
+  const escaped = changed.map((name) => name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+  const entries = changed.length === 0 ? [] : await fetchField(client, 'dynamic_active_clusters', { nameRegex: `^(${escaped.join('|')})$` });
+  if (!entries || entries.length !== changed.length) return undefined;
+  return { entries, stamps, dropped: [...changed, ...removed].map((name) => resourceKey('cluster', name)) };
 }
 
 /** The keys of the resources each dynamic section of a full dump holds (before carving). */
@@ -100,7 +147,9 @@ function entryName(section: DumpSection, entry: unknown): string | undefined {
 export async function recheckSections(client: AdminClient, sections: readonly DumpSection[], last: SectionedLiveState, registry: EnvoyRegistry, cache: CanonicalCache): Promise<SectionedLiveState | undefined> {
   // Unknown fields are counted over the whole dump, not per section: such a proxy is read in full.
   if (hasUnknown(last.live.set)) return undefined;
-  const fetches = sections.flatMap((section) => SECTIONS[section].fields.map(async (field) => [section, field, await fetchField(client, field)] as const));
+  // Beside thousands of clusters, the ones that changed are read by name.
+  const incremental = sections.includes('clusters') && last.clusterStamps ? await changedClusters(client, last.clusterStamps) : undefined;
+  const fetches = sections.flatMap((section) => SECTIONS[section].fields.map(async (field) => [section, field, incremental && field === 'dynamic_active_clusters' ? incremental.entries : await fetchField(client, field)] as const));
   const [answers, serverInfo] = await Promise.all([Promise.all(fetches), client.serverInfo()]);
   if (answers.some(([, , entries]) => entries === undefined)) return undefined;
   const parts = new Map<DumpSection, Record<string, unknown>>();
@@ -114,11 +163,14 @@ export async function recheckSections(client: AdminClient, sections: readonly Du
   if (hasUnknown(fresh.set)) return undefined;
   const roots = new Map(last.roots);
   for (const [section, keys] of sectionRoots(dump)) if (parts.has(section)) roots.set(section, keys);
+  const stamps = incremental?.stamps ?? (sections.includes('clusters') ? clusterStamps(dump) : last.clusterStamps);
+  if (incremental) roots.set('clusters', new Set([...stamps!.keys()].map((name) => resourceKey('cluster', name))));
+  const dropped = sections.flatMap((s) => (s === 'clusters' && incremental ? incremental.dropped : [...(last.roots.get(s) ?? [])]));
   const replaced = sections.map((s) => SECTIONS[s].type);
-  const set = withSections(last.live.set, fresh.set, sections.flatMap((s) => [...(last.roots.get(s) ?? [])]), replaced);
+  const set = withSections(last.live.set, fresh.set, dropped, replaced);
   const identity = proxyIdentity(client.address.display, undefined, serverInfo);
   const proxy = { ...identity, ...(last.live.proxy.nodeId ? { nodeId: last.live.proxy.nodeId } : {}), ...(last.live.proxy.cluster ? { cluster: last.live.proxy.cluster } : {}) };
-  return { live: { proxy, set, notCompared: last.live.notCompared }, roots };
+  return { live: { proxy, set, notCompared: last.live.notCompared }, roots, ...(stamps ? { clusterStamps: stamps } : {}) };
 }
 
 function hasUnknown(set: ResourceSet): boolean {
@@ -126,10 +178,10 @@ function hasUnknown(set: ResourceSet): boolean {
 }
 
 /** One dump field's entries; [] when Envoy has none (`{}`), undefined when it cannot dump that field alone. */
-async function fetchField(client: AdminClient, field: string): Promise<unknown[] | undefined> {
+async function fetchField(client: AdminClient, field: string, query: { mask?: string; nameRegex?: string } = {}): Promise<unknown[] | undefined> {
   let answer: unknown;
   try {
-    answer = await client.configDump({ resource: field });
+    answer = await client.configDump({ resource: field, ...query });
   } catch (error) {
     // A field this Envoy has no dump message for (no HCM, no RDS) answers 404: read in full.
     if (error instanceof DriftError && error.code === ErrorCodes.ADMIN_HTTP_STATUS) return undefined;

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { CanonicalCache } from '../../src/canonical/canonical-cache.js';
 import { parseAdminAddress } from '../../src/envoy-admin/admin-address.js';
 import { AdminClient } from '../../src/envoy-admin/admin-client.js';
-import { recheckSections, sectionRoots, sectionsMoved, type DumpSection, type SectionedLiveState } from '../../src/envoy-admin/config-dump-sections.js';
+import { clusterStamps, recheckSections, sectionRoots, sectionsMoved, type DumpSection, type SectionedLiveState } from '../../src/envoy-admin/config-dump-sections.js';
 import { fetchAdminAnswers, liveStateFromDump } from '../../src/envoy-admin/live-state.js';
 import { pollStats, statChange, type StatValues } from '../../src/agent/stats-poller.js';
 import { envoyRegistry } from '../../src/proto/envoy-registry.js';
@@ -88,7 +88,7 @@ t.test('a CDS, LDS or RDS change re-read alone gives what a full reading gives',
 
   const fullReading = async (): Promise<SectionedLiveState> => {
     const answers = await fetchAdminAnswers(client);
-    return { live: liveStateFromDump(answers, registry, cache), roots: sectionRoots(answers.dump) };
+    return { live: liveStateFromDump(answers, registry, cache), roots: sectionRoots(answers.dump), clusterStamps: clusterStamps(answers.dump) };
   };
   let last = await fullReading();
   t.ok(last.live.set.resources.has('virtual_host/edge-routes/api'), 'RDS routes are read');
@@ -96,6 +96,7 @@ t.test('a CDS, LDS or RDS change re-read alone gives what a full reading gives',
 
   const cases: Array<[string, DumpSection, () => void, string]> = [
     ['a cluster changed (CDS)', 'clusters', () => write(dir, 'cds.yaml', xds('cluster.v3.Cluster', [cluster('svc-a', '7s'), cluster('svc-b')])), 'cluster/svc-a'],
+    ['a cluster added (CDS)', 'clusters', () => write(dir, 'cds.yaml', xds('cluster.v3.Cluster', [cluster('svc-a', '7s'), cluster('svc-b'), cluster('svc.c+1')])), 'cluster/svc.c+1'],
     ['a cluster removed (CDS)', 'clusters', () => write(dir, 'cds.yaml', xds('cluster.v3.Cluster', [cluster('svc-a', '7s')])), 'cluster/svc-b'],
     ['a listener changed (LDS)', 'listeners', () => write(dir, 'lds.yaml', xds('listener.v3.Listener', [listener(dir, '90s')])), 'listener/edge'],
     ['a route changed (RDS)', 'routes', () => write(dir, 'rds.yaml', xds('route.v3.RouteConfiguration', [routes('9s')])), 'virtual_host/edge-routes/api'],
@@ -110,13 +111,16 @@ t.test('a CDS, LDS or RDS change re-read alone gives what a full reading gives',
       return diff;
     }, `${what}: the stats to move`, 20_000);
     t.same(sectionsMoved(moved.moved), [section], `${what}: the scan names the ${section}`);
+    const hits = cache.hits;
     const rechecked = await recheckSections(client, [section], last, registry, cache);
     if (!rechecked) throw new Error(`${what}: not re-read alone`);
+    if (section === 'clusters') t.equal(cache.hits, hits, `${what}: the unchanged clusters are not read again`);
     const full = await fullReading();
     t.same(hashes(rechecked.live.set), hashes(full.live.set), `${what}: the same resources as a full reading`);
     t.same([...rechecked.live.set.conditions], [...full.live.set.conditions], `${what}: the same conditions`);
     t.notSame(hashes(rechecked.live.set)[key], hashes(last.live.set)[key], `${what}: ${key} moved`);
     t.same([...rechecked.roots], [...full.roots], `${what}: the same section roots`);
+    t.same([...(rechecked.clusterStamps ?? [])], [...(full.clusterStamps ?? [])], `${what}: the same cluster stamps`);
     last = rechecked;
   }
   t.ok(last.live.set.resources.has('cluster/static-one'), 'the static cluster stays');
