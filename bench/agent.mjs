@@ -91,7 +91,8 @@ async function startAgent(build, admin, declared, name) {
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   const endpoint = await waitFor(async () => /listening on (\S+)/.exec(stderr)?.[1], `agent ${name}`);
-  await waitFor(async () => (await fetch(`${endpoint}/readyz`)).status === 200, `agent ${name} ready`);
+  // Beside 10,000 clusters the first full check takes minutes on a loaded machine.
+  await waitFor(async () => (await fetch(`${endpoint}/readyz`)).status === 200, `agent ${name} ready`, 900_000);
   return { child, endpoint };
 }
 

@@ -15,6 +15,7 @@ import { AgentServer, type AgentView, type ExtraRoute } from './agent-server.js'
 import { remediationRoutes } from './remediation-routes.js';
 import type { CheckSummary } from './check-protocol.js';
 import { checkPlacement, CheckRunner } from './check-runner.js';
+import { sectionsMoved } from '../envoy-admin/config-dump-sections.js';
 import { DeclaredWatcher } from './declared-watcher.js';
 import type { ControlPlaneWatch } from './control-plane-watch.js';
 import type { Intent } from '../control-plane/intent.js';
@@ -369,7 +370,7 @@ export class Agent implements AgentView {
     }
     if (attribution) {
       this.logger.debug({ moved, attribution }, 'proxy state moved');
-      this.pending.moved(attribution);
+      this.pending.moved(attribution, moved);
     }
     if (!this.pending.trigger && this.pacing.fullCheckDue()) this.pending.ask('full');
     const trigger = this.pending.trigger;
@@ -425,7 +426,9 @@ export class Agent implements AgentView {
     let summary: CheckSummary;
     try {
       this.metrics.adminRequests.inc({ kind: runtimeOnly ? 'runtime' : 'config_dump' });
-      summary = await this.runner!.check(this.remediationActive(), runtimeOnly);
+      const moved = runtimeOnly ? undefined : this.pending.movedStats;
+      const sections = moved ? sectionsMoved(moved) : undefined;
+      summary = await this.runner!.check(this.remediationActive(), runtimeOnly ? { runtimeOnly } : sections ? { sections } : {});
     } catch (error) {
       stop();
       const drift = asDriftError(error);
@@ -441,7 +444,7 @@ export class Agent implements AgentView {
       return;
     }
     stop();
-    this.pacing.checkSucceeded(summary.runtimeOnly !== true);
+    this.pacing.checkSucceeded(summary.runtimeOnly !== true && !summary.sections);
     const ended = this.dumpHealth.succeeded();
     if (ended) await this.emit({ type: 'proxy.recovered', severity: 'info', message: `Envoy admin ${this.config.admin}: the config dump is usable again (unusable since ${ended.since}, ${ended.failures} tries)` });
     this.pending.done();
@@ -461,7 +464,7 @@ export class Agent implements AgentView {
       this.pacing.checkFailed();
       return;
     }
-    this.logger.debug({ trigger, runtimeOnly: summary.runtimeOnly === true, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs }, 'check complete');
+    this.logger.debug({ trigger, runtimeOnly: summary.runtimeOnly === true, inSync: report.inSync, drift: report.drift.length, durationMs: this.lastCheck.durationMs, ...(summary.sections ? { sections: summary.sections } : {}) }, 'check complete');
     const declared = this.declaration?.snapshot;
     if (this.remediator && summary.live && declared) {
       await this.remediator.handle({ report, declared, live: summary.live, snapshotValid: this.declaration?.valid ?? true });

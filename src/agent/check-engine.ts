@@ -8,6 +8,7 @@ import type { RemediationMode } from '../declared/manifest.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { liveStateFromDump, liveStateWithRuntime, type LiveState } from '../envoy-admin/live-state.js';
+import { clusterStamps, recheckSections, sectionRoots, type DumpSection, type SectionedLiveState } from '../envoy-admin/config-dump-sections.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
@@ -35,8 +36,14 @@ let fileDeclared: DeclaredSnapshot | undefined;
 let intent: Intent | undefined;
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
-/** The last check's live state and what the full check before it read from the dump alone. */
-let last: { live: LiveState; dumpFacts: Pick<CheckSummary, 'xdsFromFiles' | 'xdsFiles' | 'processMarker'> } | undefined;
+/**
+ * The last reading of the proxy: the live state (a runtime-only check updates
+ * its runtime, a section check the sections that moved) and what the last full
+ * dump said about the process.
+ */
+let last: { state: SectionedLiveState; facts: DumpFacts } | undefined;
+
+type DumpFacts = Pick<CheckSummary, 'xdsFromFiles' | 'xdsFiles' | 'processMarker'>;
 
 async function contentHash(files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
@@ -53,6 +60,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       client = new AdminClient(address.value, { timeoutMs: request.timeoutMs, firstStartTimeoutMs: request.timeoutMs * 4 });
       warmingGraceSeconds = request.warmingGraceMs / 1000;
       defaultRemediation = request.defaultRemediation as RemediationMode;
+      last = undefined;
       return null;
     }
     case 'load': {
@@ -86,18 +94,12 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       const started = performance.now();
       if (request.runtimeOnly && last) {
         // Only /runtime moved: no config dump; the rest of the live state is the last check's.
-        const live = liveStateWithRuntime(last.live, await client.runtime(), registry);
-        last = { ...last, live };
-        return {
-          report: withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation })),
-          liveResources: live.set.resources.size,
-          ...last.dumpFacts,
-          runtimeOnly: true,
-          cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
-          durationMs: performance.now() - started,
-          ...(request.includeLive ? { live } : {}),
-        } satisfies CheckSummary;
+        const live = liveStateWithRuntime(last.state.live, await client.runtime(), registry);
+        last = { state: { ...last.state, live }, facts: last.facts };
+        return { ...summarise(live, last.facts, started, request.includeLive), runtimeOnly: true };
       }
+      const sectioned = request.sections ? await readSections(client, request.sections) : undefined;
+      if (sectioned) return summarise(sectioned.live, sectioned.facts, started, request.includeLive, request.sections);
       const [dump, runtime, serverInfo] = await Promise.all([
         client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
         client.runtime(),
@@ -105,20 +107,38 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       ]);
       const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
       cache.sweep();
-      const dumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
-      last = { live, dumpFacts };
-      const report = withApiReport(compare(declared, live, { warmingGraceSeconds, defaultRemediation }));
-      const summary: CheckSummary = {
-        report,
-        liveResources: live.set.resources.size,
-        ...dumpFacts,
-        cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
-        durationMs: performance.now() - started,
-        ...(request.includeLive ? { live } : {}),
-      };
-      return summary;
+      const facts: DumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
+      last = { state: { live, roots: sectionRoots(dump), clusterStamps: clusterStamps(dump) }, facts };
+      return summarise(live, facts, started, request.includeLive);
     }
   }
+}
+
+function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): CheckSummary {
+  return {
+    report: withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation })),
+    liveResources: live.set.resources.size,
+    ...facts,
+    cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
+    durationMs: performance.now() - started,
+    ...(sections ? { sections } : {}),
+    ...(includeLive ? { live } : {}),
+  };
+}
+
+/**
+ * The sections that moved, re-read alone on top of the last full reading;
+ * undefined when only a full dump will do (none yet, endpoints covered, a
+ * section that cannot be read alone). The cache is not swept: the other
+ * sections' entries were not looked up, and the next full check sweeps.
+ */
+async function readSections(admin: AdminClient, sections: readonly DumpSection[]): Promise<{ live: LiveState; facts: DumpFacts } | undefined> {
+  // Endpoints (EDS) hang on clusters but come from their own section: read in full.
+  if (!last || declared!.set.coverage.has('endpoint')) return undefined;
+  const state = await recheckSections(admin, sections, last.state, registry, cache);
+  if (!state) return undefined;
+  last = { state, facts: last.facts };
+  return { live: state.live, facts: last.facts };
 }
 
 /** The earliest last_updated of the static listeners and clusters: set once, when the process loaded its bootstrap. */

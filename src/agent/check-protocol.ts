@@ -1,14 +1,21 @@
 import type { DriftReport } from '../compare/drift.js';
 import type { Intent } from '../control-plane/intent.js';
 import type { DeclaredSnapshot } from '../declared/load-declared.js';
+import type { DumpSection } from '../envoy-admin/config-dump-sections.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 
 /** Messages between the agent and its check worker (structured-clone data only). */
+/** What a check reads again: the whole dump by default, `/runtime` alone, or the dump sections that moved. */
+export interface CheckScope {
+  readonly runtimeOnly?: boolean;
+  readonly sections?: readonly DumpSection[];
+}
+
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string; readonly remediation: boolean; readonly knownContentHash?: string }
   | { readonly id: number; readonly type: 'intent'; readonly intent: Intent }
-  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean; readonly runtimeOnly?: boolean };
+  | { readonly id: number; readonly type: 'check'; readonly includeLive: boolean } & CheckScope;
 
 export interface DeclaredSummary {
   readonly path: string;
@@ -47,6 +54,8 @@ export interface CheckSummary {
   readonly durationMs: number;
   /** Only /runtime was read: the rest of the live state, and the facts read from the dump, are the last full check's. */
   readonly runtimeOnly?: boolean;
+  /** Set when only these sections of the dump were read again, the rest taken from the last full reading. */
+  readonly sections?: readonly DumpSection[];
   /** The live state itself, for remediation, when asked for (a copy costs time on large proxies). */
   readonly live?: LiveState;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { asDriftError, DriftError, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { Intent } from '../control-plane/intent.js';
-import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest, WorkerResponse } from './check-protocol.js';
+import type { CheckScope, CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest, WorkerResponse } from './check-protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: DriftError) => void };
 
@@ -134,9 +134,9 @@ export class CheckRunner {
     return this.call({ type: 'intent', intent });
   }
 
-  /** With `runtimeOnly`, only /runtime is read; the rest is the last check's live state. */
-  check(includeLive = false, runtimeOnly = false): Promise<CheckSummary> {
-    return this.call({ type: 'check', includeLive, ...(runtimeOnly ? { runtimeOnly } : {}) });
+  /** What to read again: by default the whole dump; `runtimeOnly`, /runtime alone; `sections`, those sections (when the engine can). */
+  check(includeLive = false, scope: CheckScope = {}): Promise<CheckSummary> {
+    return this.call({ type: 'check', includeLive, ...scope });
   }
 
   async close(): Promise<void> {

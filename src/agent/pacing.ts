@@ -76,7 +76,7 @@ export class Pacing {
     return Date.now() - this.#lastFullCheck >= this.config.fullCheckIntervalMs;
   }
 
-  /** A check succeeded; one that read `/runtime` alone (`full` false) leaves the full check's clock where it is. */
+  /** A check succeeded; one that read part of the proxy again (`/runtime` alone, or the sections that moved: `full` false) leaves the full check's clock where it is. */
   checkSucceeded(full = true): void {
     this.#checkFailures = 0;
     if (full) this.#lastFullCheck = Date.now();

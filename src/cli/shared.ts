@@ -1,6 +1,6 @@
 import { compare, type CompareOptions } from '../compare/compare.js';
 import type { DriftReport } from '../compare/drift.js';
-import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
+import { loadDeclared, type DeclaredSnapshot, type LoadOptions } from '../declared/load-declared.js';
 import { DriftError, ErrorCodes, isDriftError } from '../errors.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
@@ -23,8 +23,8 @@ export function parseFormat(command: string, value: string | undefined, choices:
   return format;
 }
 
-export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>): Promise<DeclaredSnapshot> {
-  const result = await loadDeclared(path, envoyRegistry());
+export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>, options: LoadOptions = {}): Promise<DeclaredSnapshot> {
+  const result = await loadDeclared(path, envoyRegistry(), options);
   if (!result.ok) throw result.error;
   for (const entry of result.value.skipped ?? []) io?.stderr.write(`envoy-drift: skipped ${entry}\n`);
   return result.value;

@@ -27,6 +27,8 @@ export interface DeclaredSnapshot {
 
 export interface LoadOptions {
   readonly maxFileBytes?: number;
+  /** Keep the messages as written in `set.sources` (default true): only a remediation reads them. */
+  readonly keepSources?: boolean;
 }
 
 const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -76,21 +78,21 @@ function isRuntimeDocument(value: unknown): value is RuntimeDocument {
  */
 export async function loadDeclared(path: string, registry: EnvoyRegistry, options: LoadOptions = {}): Promise<Result<DeclaredSnapshot>> {
   try {
-    return ok(await load(path, registry, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES));
+    return ok(await load(path, registry, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.keepSources ?? true));
   } catch (error) {
     if (error instanceof DriftError) return fail(error);
     throw error;
   }
 }
 
-async function load(path: string, registry: EnvoyRegistry, maxBytes: number): Promise<DeclaredSnapshot> {
+async function load(path: string, registry: EnvoyRegistry, maxBytes: number, keepSources: boolean): Promise<DeclaredSnapshot> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new DriftError(error.code === 'ENOENT' ? ErrorCodes.FILE_NOT_FOUND : ErrorCodes.FILE_UNREADABLE, `${path}: ${error.code === 'ENOENT' ? 'no such file or folder' : `cannot read (${error.code})`}`);
   });
   const skipped: string[] = [];
   const files = info.isDirectory() ? await listDocuments(path, skipped) : [path];
   if (files.length === 0) throw new DriftError(ErrorCodes.FILE_NOT_FOUND, `${path}: no .yaml, .yml or .json files in the folder`);
-  const builder = new ResourceSetBuilder(registry, undefined, { strictEnvoyTypes: true });
+  const builder = new ResourceSetBuilder(registry, undefined, { strictEnvoyTypes: true }, { sources: keepSources });
   const sources: string[] = [];
   let manifest: Manifest = EMPTY_MANIFEST;
   let lock: { value: LockFile; source: string } | undefined;

@@ -4,7 +4,7 @@ import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
 import { resourceKey, type LiveCondition } from '../resources/resource.js';
-import { ResourceSetBuilder, type ResourceSet } from '../resources/resource-set.js';
+import { ResourceSetBuilder, type KeepOptions, type ResourceSet } from '../resources/resource-set.js';
 import type { AdminClient } from './admin-client.js';
 
 export interface ProxyIdentity {
@@ -69,14 +69,14 @@ function updateFailure(state: unknown): { details: string; since?: string; versi
 }
 
 /** Builds the live ResourceSet from admin answers; pure, so recorded dumps can be replayed. */
-export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry, cache?: CanonicalCache): LiveState {
+export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry, cache?: CanonicalCache, keep?: KeepOptions): LiveState {
   const { dump, admin } = answers;
   const where = `Envoy admin ${admin}/config_dump`;
   if (!isPlainObject(dump) || !Array.isArray(dump['configs'])) {
     throw new DriftError(ErrorCodes.ADMIN_BAD_RESPONSE, `${where}: not a config dump (no "configs" list)`);
   }
   // The live side's raw messages are never read again (remediation reads the declared side's): not kept.
-  const builder = new ResourceSetBuilder(registry, cache, { keepSources: false });
+  const builder = new ResourceSetBuilder(registry, cache, {}, { sources: false, ...keep });
   const notCompared: string[] = [];
   let bootstrapParts: BootstrapParts | undefined;
   let node: Entry | undefined;
@@ -265,7 +265,8 @@ function readRuntime(builder: ResourceSetBuilder, runtime: unknown, parts: Boots
   }
 }
 
-function proxyIdentity(admin: string, node: Entry | undefined, serverInfo: unknown): ProxyIdentity {
+/** The proxy's identity from its bootstrap node and /server_info. */
+export function proxyIdentity(admin: string, node: Entry | undefined, serverInfo: unknown): ProxyIdentity {
   const info = isPlainObject(serverInfo) ? serverInfo : {};
   const options = isPlainObject(info['command_line_options']) ? info['command_line_options'] : {};
   const nodeId = (node?.['id'] as string | undefined) || (options['service_node'] as string | undefined) || undefined;

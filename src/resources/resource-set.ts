@@ -46,6 +46,20 @@ const NAME_FIELD: Record<MessageResourceType, string | undefined> = {
 };
 
 /**
+ * What a builder keeps beside each resource's hash. A one-shot check's live
+ * side needs no raw messages (only the declared ones are remediated) and no
+ * tree of a resource the declaration has with the same hash (compare reads
+ * values only where hashes differ): kept, they would double the memory a
+ * large dump costs while the comparison waits for them.
+ */
+export interface KeepOptions {
+  /** Raw messages in `sources` (default true). */
+  readonly sources?: boolean;
+  /** Whether a resource's canonical value is kept (default: every one); without it only its hash is. */
+  readonly value?: (key: string, hash: string) => boolean;
+}
+
+/**
  * Builds a ResourceSet. The declared side and the live side go through this
  * same builder, so whatever is carved out or dropped is carved out or dropped
  * identically on both sides.
@@ -60,14 +74,14 @@ export class ResourceSetBuilder {
   private readonly versions = new Map<string, string>();
 
   /**
-   * With a cache, a message seen before is not canonicalised again. With
-   * `keepSources: false` the raw messages are not kept (the live side: only
-   * the declared side's are read, by remediation).
+   * With a cache, a message seen before is not canonicalised again. `keep`
+   * says what is kept beside each hash (KeepOptions).
    */
   constructor(
     private readonly registry: EnvoyRegistry,
     private readonly cache?: CanonicalCache,
-    private readonly options: CanonicalOptions & { readonly keepSources?: boolean } = {},
+    private readonly options: CanonicalOptions = {},
+    private readonly keep: KeepOptions = {},
   ) {}
 
   /**
@@ -167,7 +181,7 @@ export class ResourceSetBuilder {
       default:
         this.putValue(type, name, value, where);
     }
-    if (raw !== undefined && this.options.keepSources !== false) this.sources.set(resourceKey(type, name), raw);
+    if (raw !== undefined && this.keep.sources !== false) this.sources.set(resourceKey(type, name), raw);
     return resourceKey(type, name);
   }
 
@@ -224,7 +238,10 @@ export class ResourceSetBuilder {
 
   private putValue(type: ResourceType, name: string, value: JsonValue, where: string, parent?: string): string {
     const key = resourceKey(type, name);
-    this.put({ type, name, key, hash: hashValue(value), value, ...(parent ? { parent } : {}) }, where);
+    const hash = hashValue(value);
+    // Runtime values are read by later layers and by the comparison's runtime baseline.
+    const kept = type === 'runtime' || (this.keep.value?.(key, hash) ?? true);
+    this.put({ type, name, key, hash, ...(kept ? { value } : {}), ...(parent ? { parent } : {}) }, where);
     return key;
   }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../control-plane-flags.js';
 import type { ControlPlaneOptions } from '../../control-plane/control-plane-options.js';
 import type { DeclaredSnapshot } from '../../declared/load-declared.js';
-import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers } from '../../envoy-admin/live-state.js';
+import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers, type LiveState } from '../../envoy-admin/live-state.js';
 import { withApiReport } from '../../compare/drift.js';
 import { durationSetting } from '../../common/duration.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
@@ -71,15 +71,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     const declaredPath = controlPlane ? (values['declared'] as string | undefined) : requireOption('check', values['declared'] as string | undefined, '--declared');
     const client = adminClient(admin, timeoutMs);
     try {
-      // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
-      const answers = fetchAdminAnswers(client);
-      answers.catch(() => undefined);
-      const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io) : undefined;
-      // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
-      const includeEds = file?.set.coverage.has('endpoint') ?? false;
-      const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
-      const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
-      const live = liveStateFromDump(fetched, envoyRegistry());
+      const { declared, live } = await readBothSides(client, declaredPath, controlPlane, io);
       const report = withApiReport(compareFromFlags(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);
     } finally {
@@ -87,6 +79,26 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     }
   },
 };
+
+/**
+ * The declaration and the live state, read side by side. The parsed dump
+ * lives only in this frame: the live side keeps no raw message and, of a
+ * resource the declaration has with the same hash, only the hash, so the
+ * dump and the trees of unchanged resources are garbage before the comparison.
+ */
+async function readBothSides(client: ReturnType<typeof adminClient>, declaredPath: string | undefined, controlPlane: ControlPlaneOptions | undefined, io: Parameters<Command['run']>[1]): Promise<{ declared: DeclaredSnapshot; live: LiveState }> {
+  // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
+  const answers = fetchAdminAnswers(client);
+  answers.catch(() => undefined);
+  // Nothing is remediated here: the declared messages as written need not be kept.
+  const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io, { keepSources: false }) : undefined;
+  // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
+  const includeEds = file?.set.coverage.has('endpoint') ?? false;
+  const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
+  const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
+  const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, value: (key, hash) => declared.set.resources.get(key)?.hash !== hash });
+  return { declared, live };
+}
 
 async function agentToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   let token = env['ENVOY_DRIFT_AGENT_TOKEN'];
