@@ -170,7 +170,8 @@ export async function recheckSections(client: AdminClient, sections: readonly Du
   const set = withSections(last.live.set, fresh.set, dropped, replaced);
   const identity = proxyIdentity(client.address.display, undefined, serverInfo);
   const proxy = { ...identity, ...(last.live.proxy.nodeId ? { nodeId: last.live.proxy.nodeId } : {}), ...(last.live.proxy.cluster ? { cluster: last.live.proxy.cluster } : {}) };
-  return { live: { proxy, set, notCompared: last.live.notCompared }, roots, ...(stamps ? { clusterStamps: stamps } : {}) };
+  // Everything else the last full reading knew (its runtime layers: a runtime-only check reads them) stays.
+  return { live: { ...last.live, proxy, set }, roots, ...(stamps ? { clusterStamps: stamps } : {}) };
 }
 
 function hasUnknown(set: ResourceSet): boolean {

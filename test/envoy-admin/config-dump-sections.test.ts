@@ -6,7 +6,7 @@ import { CanonicalCache } from '../../src/canonical/canonical-cache.js';
 import { parseAdminAddress } from '../../src/envoy-admin/admin-address.js';
 import { AdminClient } from '../../src/envoy-admin/admin-client.js';
 import { clusterStamps, recheckSections, sectionRoots, sectionsMoved, type DumpSection, type SectionedLiveState } from '../../src/envoy-admin/config-dump-sections.js';
-import { fetchAdminAnswers, liveStateFromDump } from '../../src/envoy-admin/live-state.js';
+import { fetchAdminAnswers, liveStateFromDump, liveStateWithRuntime } from '../../src/envoy-admin/live-state.js';
 import { pollStats, statChange, type StatValues } from '../../src/agent/stats-poller.js';
 import { envoyRegistry } from '../../src/proto/envoy-registry.js';
 import type { ResourceSet } from '../../src/resources/resource-set.js';
@@ -76,6 +76,7 @@ t.test('a CDS, LDS or RDS change re-read alone gives what a full reading gives',
       lds_config: { path_config_source: { path: join(dir, 'lds.yaml') }, resource_api_version: 'V3' },
     },
     static_resources: { clusters: [cluster('static-one')] },
+    layered_runtime: { layers: [{ name: 'static', static_layer: { 'x.static': 1 } }, { name: 'admin', admin_layer: {} }] },
   };
   writeFileSync(join(dir, 'envoy.yaml'), stringify(bootstrap));
   const envoy = await startEnvoy({ config: join(dir, 'envoy.yaml'), cwd: dir });
@@ -121,7 +122,12 @@ t.test('a CDS, LDS or RDS change re-read alone gives what a full reading gives',
     t.notSame(hashes(rechecked.live.set)[key], hashes(last.live.set)[key], `${what}: ${key} moved`);
     t.same([...rechecked.roots], [...full.roots], `${what}: the same section roots`);
     t.same([...(rechecked.clusterStamps ?? [])], [...(full.clusterStamps ?? [])], `${what}: the same cluster stamps`);
+    t.same(rechecked.live.runtimeLayers, full.live.runtimeLayers, `${what}: the runtime layers stay known`);
     last = rechecked;
   }
   t.ok(last.live.set.resources.has('cluster/static-one'), 'the static cluster stays');
+  // A runtime-only check starts from a re-checked state: it must still read the admin layer.
+  await fetch(`${envoy.admin}/runtime_modify?x.flag=1`, { method: 'POST' });
+  const withOverride = liveStateWithRuntime(last.live, await client.runtime(), registry);
+  t.ok(withOverride.set.resources.has('runtime/x.flag'), 'an admin override after a section re-check is read by the runtime-only path');
 });
