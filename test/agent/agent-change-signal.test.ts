@@ -1,8 +1,9 @@
 import t from 'tap';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gatewayBootstrap } from '../fixtures/gateway-bootstrap.js';
+import { gatewayFromFiles } from '../fixtures/gateway-from-files.js';
 import { adminPost, startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { EventStream, getJson, startAgent, type RunningAgent } from '../helpers/agent.js';
 import { eventually } from '../helpers/eventually.js';
@@ -70,30 +71,14 @@ for (const thread of ['main', 'worker']) {
 
 t.test('a cluster changed through filesystem xDS is seen by the file watch', async (t) => {
   const dir = workdir(t);
-  const bootstrap = gatewayBootstrap() as Bootstrap;
-  // Clusters and listeners both from files: the routes name the clusters, so they come after CDS.
-  const clusters = bootstrap['static_resources'].clusters.splice(0) as Bootstrap[];
-  const listeners = bootstrap['static_resources'].listeners.splice(0) as Bootstrap[];
-  bootstrap['dynamic_resources'] = {
-    cds_config: { path_config_source: { path: join(dir, 'cds.yaml') }, resource_api_version: 'V3' },
-    lds_config: { path_config_source: { path: join(dir, 'lds.yaml') }, resource_api_version: 'V3' },
-  };
-  const xds = (type: string, list: Bootstrap[]) => stringify({ resources: list.map((r) => ({ '@type': `type.googleapis.com/envoy.config.${type}`, ...r })) });
-  const cds = (list: Bootstrap[]) => xds('cluster.v3.Cluster', list);
-  const declared = join(dir, 'declared');
-  mkdirSync(declared);
-  for (const folder of [dir, declared]) {
-    writeFileSync(join(folder, 'envoy.yaml'), stringify(bootstrap));
-    writeFileSync(join(folder, 'cds.yaml'), cds(clusters));
-    writeFileSync(join(folder, 'lds.yaml'), xds('listener.v3.Listener', listeners));
-  }
-  const envoy = await startEnvoy({ config: join(dir, 'envoy.yaml'), cwd: dir });
+  const gateway = gatewayFromFiles(dir);
+  const { clusters, declared } = gateway;
+  const envoy = await startEnvoy({ config: gateway.config, cwd: dir });
   t.teardown(() => envoy.stop());
   const { agent, events } = await agentBeside(t, envoy, declared, dir);
   const from = agent.stderr().length;
   clusters[0]!['connect_timeout'] = '7s';
-  writeFileSync(join(dir, 'cds.next'), cds(clusters));
-  renameSync(join(dir, 'cds.next'), join(dir, 'cds.yaml'));
+  gateway.writeClusters();
   const detected = await events.next((e) => e.type === 'drift.detected');
   t.match(detected, { resource: { type: 'cluster', name: clusters[0]!['name'] }, attribution: { source: 'file change' } });
   t.match(agent.stderr().slice(from), /"msg":"xDS file changed"/, 'the file watch saw it');
