@@ -4,13 +4,13 @@ import type { DeclaredSnapshot } from '../declared/load-declared.js';
 import type { DumpSection } from '../envoy-admin/config-dump-sections.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 
-/** Messages between the agent and its check worker (structured-clone data only). */
 /** What a check reads again: the whole dump by default, `/runtime` alone, or the dump sections that moved. */
 export interface CheckScope {
   readonly runtimeOnly?: boolean;
   readonly sections?: readonly DumpSection[];
 }
 
+/** Messages between the agent and its check worker (structured-clone data only). */
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly admin: string; readonly timeoutMs: number; readonly warmingGraceMs: number; readonly defaultRemediation: string }
   | { readonly id: number; readonly type: 'load'; readonly path: string; readonly remediation: boolean; readonly knownContentHash?: string }

@@ -1,3 +1,4 @@
+import { syncFolder } from '../common/atomic-write.js';
 import { EventEmitter } from 'node:events';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { JournalLock } from './journal-lock.js';
 import { encodeRecord, GENESIS_HASH, type JournalRecord } from './record.js';
 import { recoverJournal, type SizedSegment } from './recovery.js';
 import { dropOldestSegment } from './retention.js';
-import { journalDir, segmentName, syncDir, type SegmentFile } from './segments.js';
+import { journalDir, segmentName, type SegmentFile } from './segments.js';
 
 export interface JournalOptions {
   readonly dataDir: string;
@@ -278,7 +279,7 @@ export class Journal extends EventEmitter<{ commit: [number]; failure: [DriftErr
   async #startSegment(firstSeq: number): Promise<void> {
     const path = join(this.dir, segmentName(firstSeq));
     this.#handle = await open(path, 'a');
-    await syncDir(this.dir);
+    await syncFolder(this.dir);
     this.#segments.push({ firstSeq, path, size: 0 });
   }
 

@@ -1,7 +1,8 @@
+import { syncFolder } from '../common/atomic-write.js';
 import { open, stat, unlink } from 'node:fs/promises';
 import type { CheckpointHead } from './checkpoint.js';
 import { GENESIS_HASH } from './record.js';
-import { listSegments, readAnchor, readSegmentRecords, syncDir, type SegmentFile } from './segments.js';
+import { listSegments, readAnchor, readSegmentRecords, type SegmentFile } from './segments.js';
 
 export interface SizedSegment extends SegmentFile {
   size: number;
@@ -27,7 +28,7 @@ export async function recoverJournal(dir: string): Promise<RecoveredJournal> {
   const dropped = readAnchor(dir);
   while (dropped && segments.length > 1 && (segments[1] as SizedSegment).firstSeq - 1 <= dropped.seq) {
     await unlink((segments.shift() as SizedSegment).path);
-    await syncDir(dir);
+    await syncFolder(dir);
   }
   const lastSegment = segments.at(-1);
   if (lastSegment) await cutTornTail(lastSegment);

@@ -1,8 +1,9 @@
+import { syncFolder } from '../common/atomic-write.js';
 import { unlink } from 'node:fs/promises';
 import type { EventInput } from '../events/event.js';
 import type { CursorStore } from './cursor-store.js';
 import type { JournalRecord } from './record.js';
-import { readSegmentRecords, syncDir, writeAnchor, type SegmentFile } from './segments.js';
+import { readSegmentRecords, writeAnchor, type SegmentFile } from './segments.js';
 
 /** What dropping the oldest segment loses: one delivery.gap event per sink that has not delivered all of it. */
 export function deliveryGaps(records: readonly JournalRecord[], lastSeq: number, sinkNames: readonly string[], cursors: CursorStore | undefined): EventInput[] {
@@ -55,5 +56,5 @@ export async function dropOldestSegment(
   if (gaps.length > 0) await journalGaps(gaps);
   if (lastRecord) await writeAnchor(dir, { seq: lastRecord.seq, hash: lastRecord.hash });
   await unlink(oldest.path);
-  await syncDir(dir);
+  await syncFolder(dir);
 }

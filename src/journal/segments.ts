@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncFolder, writeFileAtomic } from '../common/atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { readRecordLine, type JournalRecord } from './record.js';
 
 /** Segment files are named after the sequence number of their first record. */
@@ -81,5 +81,3 @@ export async function writeAnchor(dir: string, anchor: Anchor): Promise<void> {
   await writeFileAtomic(join(dir, ANCHOR_FILE), `${JSON.stringify(anchor)}\n`);
 }
 
-/** Makes a file's creation, rename or removal in `dir` durable. */
-export const syncDir = syncFolder;
