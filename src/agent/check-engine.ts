@@ -12,7 +12,7 @@ import { clusterStamps, recheckSections, sectionRoots, type DumpSection, type Se
 import { DriftError, ErrorCodes } from '../errors.js';
 import { withApiReport } from '../compare/drift.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
-import { resourceSetRoot } from '../resources/resource-set.js';
+import { lacksValuesFor, resourceSetRoot, valuesThatDiffer, type BuilderCache } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';
 import { intentSummary } from './intent-summary.js';
 import type { Intent } from '../control-plane/intent.js';
@@ -28,7 +28,7 @@ import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest } 
  */
 
 const registry = envoyRegistry();
-const cache = new CanonicalCache();
+const cache: BuilderCache = new CanonicalCache();
 let client: AdminClient | undefined;
 let declared: DeclaredSnapshot | undefined;
 /** With a control plane: the declared files alone, and the last valid intent. */
@@ -69,6 +69,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       if (!result.ok) throw result.error;
       fileDeclared = result.value;
       declared = intent ? declarationFromIntent(intent, registry, fileDeclared) : fileDeclared;
+      forgetLastIfLacking();
       const summary: DeclaredSummary = {
         path: request.path,
         sources: declared.sources,
@@ -86,6 +87,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       // Canonicalised in full first: an intent that cannot be read never replaces the one in force.
       declared = declarationFromIntent(request.intent, registry, fileDeclared);
       intent = request.intent;
+      forgetLastIfLacking();
       return intentSummary(declared, request.intent);
     }
     case 'check': {
@@ -105,13 +107,22 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
         client.runtime(),
         client.serverInfo(),
       ]);
-      const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache);
+      const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache, { value: valuesThatDiffer(declared.set) });
       cache.sweep();
       const facts: DumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
       last = { state: { live, roots: sectionRoots(dump), clusterStamps: clusterStamps(dump) }, facts };
       return summarise(live, facts, started, request.includeLive);
     }
   }
+}
+
+/**
+ * The live side keeps values only where it differed from the declaration in
+ * force (valuesThatDiffer); after a new declaration, a resource that now
+ * differs but was kept as a hash alone needs a full reading again.
+ */
+function forgetLastIfLacking(): void {
+  if (last && declared && lacksValuesFor(last.state.live.set, declared.set)) last = undefined;
 }
 
 function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): CheckSummary {
@@ -135,7 +146,7 @@ function summarise(live: LiveState, facts: DumpFacts, started: number, includeLi
 async function readSections(admin: AdminClient, sections: readonly DumpSection[]): Promise<{ live: LiveState; facts: DumpFacts } | undefined> {
   // Endpoints (EDS) hang on clusters but come from their own section: read in full.
   if (!last || declared!.set.coverage.has('endpoint')) return undefined;
-  const state = await recheckSections(admin, sections, last.state, registry, cache);
+  const state = await recheckSections(admin, sections, last.state, registry, cache, { value: valuesThatDiffer(declared!.set) });
   if (!state) return undefined;
   last = { state, facts: last.facts };
   return { live: state.live, facts: last.facts };

@@ -10,13 +10,16 @@ export interface CachedCanonical {
 }
 
 /**
- * Canonical forms by a digest of the raw message text, for the agent's repeated checks of a
- * proxy whose resources mostly did not change. Entries not used during the
- * last check are dropped by `sweep`, so the cache never outgrows one dump.
- * Cached values are shared: callers must not mutate them.
+ * What canonicalising a raw message produced, by a digest of its text, for the
+ * agent's repeated checks of a proxy whose resources mostly did not change.
+ * An entry is a canonical form by default; the resource set's builder keeps
+ * the hashed resources a message became instead (resources/resource-set.ts),
+ * which holds no tree for a resource that agrees with the declaration. Entries
+ * not used during the last check are dropped by `sweep`, so the cache never
+ * outgrows one dump. Cached values are shared: callers must not mutate them.
  */
-export class CanonicalCache {
-  private entries = new Map<string, CachedCanonical>();
+export class CanonicalCache<Entry = CachedCanonical> {
+  private entries = new Map<string, Entry>();
   private used = new Set<string>();
   hits = 0;
   misses = 0;
@@ -29,16 +32,19 @@ export class CanonicalCache {
     return createHash('sha256').update(type).update('\u0000').update(JSON.stringify(raw)).digest('base64');
   }
 
-  get(key: string): CachedCanonical | undefined {
+  /** The entry for `key` when there is one `usable` accepts (a miss otherwise). */
+  get(key: string, usable: (entry: Entry) => boolean = () => true): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry) {
+    if (entry && usable(entry)) {
       this.hits++;
       this.used.add(key);
-    } else this.misses++;
-    return entry;
+      return entry;
+    }
+    this.misses++;
+    return undefined;
   }
 
-  set(key: string, entry: CachedCanonical): void {
+  set(key: string, entry: Entry): void {
     this.entries.set(key, entry);
     this.used.add(key);
   }

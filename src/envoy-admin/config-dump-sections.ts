@@ -2,8 +2,7 @@ import { isPlainObject } from '../canonical/canonical-json.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { resourceKey, type Resource, type ResourceType } from '../resources/resource.js';
-import type { ResourceSet } from '../resources/resource-set.js';
-import type { CanonicalCache } from '../canonical/canonical-cache.js';
+import type { BuilderCache, KeepOptions, ResourceSet } from '../resources/resource-set.js';
 import type { AdminClient } from './admin-client.js';
 import { liveStateFromDump, proxyIdentity, type LiveState } from './live-state.js';
 
@@ -144,7 +143,7 @@ function entryName(section: DumpSection, entry: unknown): string | undefined {
  * Undefined when a section cannot be read alone (a section this Envoy does
  * not dump, a read with unknown fields): the caller then reads the whole dump.
  */
-export async function recheckSections(client: AdminClient, sections: readonly DumpSection[], last: SectionedLiveState, registry: EnvoyRegistry, cache: CanonicalCache): Promise<SectionedLiveState | undefined> {
+export async function recheckSections(client: AdminClient, sections: readonly DumpSection[], last: SectionedLiveState, registry: EnvoyRegistry, cache: BuilderCache, keep?: KeepOptions): Promise<SectionedLiveState | undefined> {
   // Unknown fields are counted over the whole dump, not per section: such a proxy is read in full.
   if (hasUnknown(last.live.set)) return undefined;
   // Beside thousands of clusters, the ones that changed are read by name.
@@ -159,7 +158,7 @@ export async function recheckSections(client: AdminClient, sections: readonly Du
     parts.set(section, part);
   }
   const dump = { configs: [...parts.values()] };
-  const fresh = liveStateFromDump({ dump, admin: client.address.display }, registry, cache);
+  const fresh = liveStateFromDump({ dump, admin: client.address.display }, registry, cache, keep);
   if (hasUnknown(fresh.set)) return undefined;
   const roots = new Map(last.roots);
   for (const [section, keys] of sectionRoots(dump)) if (parts.has(section)) roots.set(section, keys);

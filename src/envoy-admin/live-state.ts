@@ -1,10 +1,9 @@
-import type { CanonicalCache } from '../canonical/canonical-cache.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
 import { resourceKey, type LiveCondition } from '../resources/resource.js';
-import { ResourceSetBuilder, type KeepOptions, type ResourceSet } from '../resources/resource-set.js';
+import { ResourceSetBuilder, type BuilderCache, type KeepOptions, type ResourceSet } from '../resources/resource-set.js';
 import type { AdminClient } from './admin-client.js';
 
 export interface ProxyIdentity {
@@ -69,7 +68,7 @@ function updateFailure(state: unknown): { details: string; since?: string; versi
 }
 
 /** Builds the live ResourceSet from admin answers; pure, so recorded dumps can be replayed. */
-export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry, cache?: CanonicalCache, keep?: KeepOptions): LiveState {
+export function liveStateFromDump(answers: AdminAnswers, registry: EnvoyRegistry, cache?: BuilderCache, keep?: KeepOptions): LiveState {
   const { dump, admin } = answers;
   const where = `Envoy admin ${admin}/config_dump`;
   if (!isPlainObject(dump) || !Array.isArray(dump['configs'])) {

@@ -1,4 +1,4 @@
-import { CanonicalCache } from '../canonical/canonical-cache.js';
+import { CanonicalCache, type CachedCanonical } from '../canonical/canonical-cache.js';
 import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalOptions, type CanonicalStats } from '../canonical/canonicalize.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { hashValue, rootHash } from '../canonical/hash.js';
@@ -59,6 +59,39 @@ export interface KeepOptions {
   readonly value?: (key: string, hash: string) => boolean;
 }
 
+type CachedStats = Pick<CachedCanonical, 'unknownFields' | 'unknownTypes' | 'redactedFields'>;
+
+/** What adding one raw message put in a set: its resources as put (a value only where `keep` kept one) and the key it returned. */
+interface CachedResources extends CachedStats {
+  readonly resources: readonly Resource[];
+  readonly key: string;
+}
+
+/** The builder's cache: canonical forms (a bootstrap) and the resources a message became. */
+export type BuilderCache = CanonicalCache<CachedCanonical | CachedResources>;
+
+function withoutValue(resource: Resource): Resource {
+  const { value: _value, ...rest } = resource;
+  return rest;
+}
+
+/**
+ * What a live side keeps beside a declaration: the comparison reads values
+ * only where the hashes differ, so a resource the declaration has with the
+ * same hash keeps its hash alone (no tree: about 40 MB beside 10,000 clusters
+ * and routes). The bootstrap keeps its value: remediation by files reads where
+ * it points.
+ */
+export function valuesThatDiffer(declared: ResourceSet): (key: string, hash: string) => boolean {
+  return (key, hash) => key === 'bootstrap/bootstrap' || declared.resources.get(key)?.hash !== hash;
+}
+
+/** Whether a live set lacks a value the comparison with `declared` reads: one it kept a hash alone for now differs. */
+export function lacksValuesFor(live: ResourceSet, declared: ResourceSet): boolean {
+  for (const resource of live.resources.values()) if (resource.value === undefined && declared.resources.get(resource.key)?.hash !== resource.hash) return true;
+  return false;
+}
+
 /**
  * Builds a ResourceSet. The declared side and the live side go through this
  * same builder, so whatever is carved out or dropped is carved out or dropped
@@ -72,6 +105,8 @@ export class ResourceSetBuilder {
   private readonly stats: CanonicalStats = newStats();
   private readonly unnamed = new Map<string, number>();
   private readonly versions = new Map<string, string>();
+  /** The resources put while one message is added, for the cache. */
+  private putting: Resource[] | undefined;
 
   /**
    * With a cache, a message seen before is not canonicalised again. `keep`
@@ -79,7 +114,7 @@ export class ResourceSetBuilder {
    */
   constructor(
     private readonly registry: EnvoyRegistry,
-    private readonly cache?: CanonicalCache,
+    private readonly cache?: BuilderCache,
     private readonly options: CanonicalOptions = {},
     private readonly keep: KeepOptions = {},
   ) {}
@@ -122,16 +157,20 @@ export class ResourceSetBuilder {
     if (!same) this.conditions.push(condition);
   }
 
-  /** Canonicalises a raw message; `where` names its origin for error messages. */
+  /** Canonicalises a raw message; `where` names its origin for error messages. With a cache, a message seen before costs a lookup. */
   canonical(type: MessageResourceType, raw: unknown, where: string): Record<string, JsonValue> {
     const cacheKey = this.cache ? CanonicalCache.key(type, raw) : undefined;
-    const cached = cacheKey ? this.cache!.get(cacheKey) : undefined;
-    if (cached) {
-      this.stats.unknownFields += cached.unknownFields;
-      this.stats.redactedFields += cached.redactedFields;
-      for (const [name, count] of cached.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
+    const cached = cacheKey ? this.cache!.get(cacheKey, (entry) => 'value' in entry) : undefined;
+    if (cached && 'value' in cached) {
+      this.count(cached);
       return cached.value as Record<string, JsonValue>;
     }
+    const entry = this.canonicalise(type, raw, where);
+    if (cacheKey) this.cache!.set(cacheKey, entry);
+    return entry.value as Record<string, JsonValue>;
+  }
+
+  private canonicalise(type: MessageResourceType, raw: unknown, where: string): CachedCanonical {
     const local = new Canonicalizer(this.registry, undefined, this.options);
     const input = isPlainObject(raw) && typeof raw['@type'] === 'string' ? stripType(raw) : raw;
     const result = local.canonicalize(TYPE_NAMES[type], input);
@@ -142,11 +181,14 @@ export class ResourceSetBuilder {
       unknownTypes: [...local.stats.unknownTypes],
       redactedFields: local.stats.redactedFields,
     };
-    if (cacheKey) this.cache!.set(cacheKey, entry);
-    this.stats.unknownFields += entry.unknownFields;
-    this.stats.redactedFields += entry.redactedFields;
-    for (const [name, count] of entry.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
-    return result.value as Record<string, JsonValue>;
+    this.count(entry);
+    return entry;
+  }
+
+  private count(stats: CachedStats): void {
+    this.stats.unknownFields += stats.unknownFields;
+    this.stats.redactedFields += stats.redactedFields;
+    for (const [name, count] of stats.unknownTypes) this.stats.unknownTypes.set(name, (this.stats.unknownTypes.get(name) ?? 0) + count);
   }
 
   /** Adds an already hashed resource (from a lock file). */
@@ -154,10 +196,37 @@ export class ResourceSetBuilder {
     this.put({ type, name, key: resourceKey(type, name), hash }, where);
   }
 
-  /** `fallbackName` names a live resource that came without one (old EDS dumps), instead of failing. */
+  /**
+   * `fallbackName` names a live resource that came without one (old EDS
+   * dumps), instead of failing. With a cache, a message seen before puts the
+   * resources it became last time (carved, hashed) without canonicalising or
+   * hashing again, unless one of them now needs the value it was cached
+   * without (the declaration changed).
+   */
   add(type: MessageResourceType, raw: unknown, where: string, fallbackName?: string): string {
-    const value = this.canonical(type, raw, where);
-    return this.addCanonical(type, value, where, fallbackName, raw);
+    // An unnamed listener's name depends on the listeners before it: not cached.
+    const cacheable = this.cache && !(type === 'listener' && !(isPlainObject(raw) && raw['name']));
+    const cacheKey = cacheable ? CanonicalCache.key(`${type}\u0000${fallbackName ?? ''}`, raw) : undefined;
+    const usable = (entry: CachedCanonical | CachedResources) => 'resources' in entry && entry.resources.every((r) => r.value !== undefined || !this.keepsValue(r.key, r.hash));
+    const cached = cacheKey ? this.cache!.get(cacheKey, usable) : undefined;
+    if (cached && 'resources' in cached) {
+      this.count(cached);
+      for (const resource of cached.resources) this.put(this.keepsValue(resource.key, resource.hash) ? resource : withoutValue(resource), where);
+      if (raw !== undefined && this.keep.sources !== false) this.sources.set(cached.key, raw);
+      return cached.key;
+    }
+    const entry = this.canonicalise(type, raw, where);
+    this.putting = [];
+    let key: string;
+    let resources: Resource[];
+    try {
+      key = this.addCanonical(type, entry.value as Record<string, JsonValue>, where, fallbackName, raw);
+    } finally {
+      resources = this.putting;
+      this.putting = undefined;
+    }
+    if (cacheKey) this.cache!.set(cacheKey, { resources, key, unknownFields: entry.unknownFields, unknownTypes: entry.unknownTypes, redactedFields: entry.redactedFields });
+    return key;
   }
 
   /** `raw` is the message as written, kept in `sources` for remediation. */
@@ -239,10 +308,13 @@ export class ResourceSetBuilder {
   private putValue(type: ResourceType, name: string, value: JsonValue, where: string, parent?: string): string {
     const key = resourceKey(type, name);
     const hash = hashValue(value);
-    // Runtime values are read by later layers and by the comparison's runtime baseline.
-    const kept = type === 'runtime' || (this.keep.value?.(key, hash) ?? true);
-    this.put({ type, name, key, hash, ...(kept ? { value } : {}), ...(parent ? { parent } : {}) }, where);
+    this.put({ type, name, key, hash, ...(this.keepsValue(key, hash) ? { value } : {}), ...(parent ? { parent } : {}) }, where);
     return key;
+  }
+
+  private keepsValue(key: string, hash: string): boolean {
+    // Runtime values are read by later layers and by the comparison's runtime baseline.
+    return key.startsWith('runtime/') || (this.keep.value?.(key, hash) ?? true);
   }
 
   private put(resource: Resource, where: string): void {
@@ -250,6 +322,7 @@ export class ResourceSetBuilder {
       throw new DriftError(ErrorCodes.DUPLICATE_RESOURCE, `${where}: ${resource.type} "${resource.name}" is declared twice`);
     }
     this.resources.set(resource.key, resource);
+    this.putting?.push(resource);
   }
 
   /** Splits a route configuration into itself and one resource per virtual host. */

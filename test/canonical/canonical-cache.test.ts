@@ -33,3 +33,22 @@ t.test('a changed resource misses, and sweep forgets what the last check did not
   cache.sweep();
   t.equal(cache.size, size, 'the old form of the changed cluster was dropped');
 });
+
+t.test('a resource kept as a hash alone is served from the cache without a tree, and with one once it is needed', async (t) => {
+  const cache = new CanonicalCache();
+  const full = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry);
+  const hashOnly = { value: (key: string) => key.startsWith('runtime/') };
+  liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache, hashOnly);
+  const misses = cache.misses;
+  const second = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache, hashOnly);
+  t.equal(cache.misses, misses, 'every message of the second dump was served from the cache');
+  const treeless = [...second.set.resources.values()].filter((r) => !r.key.startsWith('runtime/'));
+  t.ok(treeless.length > 10, 'the fixture has resources');
+  t.ok(treeless.every((r) => r.value === undefined), 'no tree kept for a resource that needs none');
+  t.same([...second.set.resources.values()].map((r) => [r.key, r.hash]), [...full.set.resources.values()].map((r) => [r.key, r.hash]), 'the same hashes as without a cache');
+  const needed = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache);
+  t.ok(cache.misses > misses, 'a message whose resources now need their trees is canonicalised again');
+  t.same(needed.set.resources, full.set.resources, 'with every tree, as without a cache');
+  const again = liveStateFromDump({ dump: JSON.parse(dumpText), admin: 'a' }, registry, cache, hashOnly);
+  t.ok([...again.set.resources.values()].filter((r) => !r.key.startsWith('runtime/')).every((r) => r.value === undefined), 'trees cached since are not handed to a side that needs none');
+});

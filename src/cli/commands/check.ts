@@ -7,6 +7,7 @@ import { withApiReport } from '../../compare/drift.js';
 import { durationSetting } from '../../common/duration.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
 import { envoyRegistry } from '../../proto/envoy-registry.js';
+import { valuesThatDiffer } from '../../resources/resource-set.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
 import { adminClient, compareFromFlags, compareOptions, loadDeclaredOrThrow, parseFormat, writeReport } from '../shared.js';
 
@@ -96,7 +97,7 @@ async function readBothSides(client: ReturnType<typeof adminClient>, declaredPat
   const includeEds = file?.set.coverage.has('endpoint') ?? false;
   const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
   const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
-  const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, value: (key, hash) => declared.set.resources.get(key)?.hash !== hash });
+  const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, value: valuesThatDiffer(declared.set) });
   return { declared, live };
 }
 
