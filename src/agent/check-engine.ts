@@ -81,7 +81,11 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
         modes: [...new Set([...declared.manifest.services.flatMap((s) => (s.remediation ? [s.remediation] : [])), ...(declared.manifest.defaultRemediation ? [declared.manifest.defaultRemediation] : [])])],
       };
       const remediating = request.remediation || summary.modes.some((m) => m !== 'observe');
-      return { summary, ...(remediating && summary.contentHash !== request.knownContentHash ? { snapshot: fileDeclared } : {}) } satisfies LoadedDeclaration;
+      const loaded = { summary, ...(remediating && summary.contentHash !== request.knownContentHash ? { snapshot: fileDeclared } : {}) } satisfies LoadedDeclaration;
+      // The engine compares and never writes a raw message back (the remediator has its own copy): it keeps none.
+      fileDeclared = withoutSources(fileDeclared);
+      declared = intent ? withoutSources(declared) : fileDeclared;
+      return loaded;
     }
     case 'intent': {
       // Canonicalised in full first: an intent that cannot be read never replaces the one in force.
@@ -114,6 +118,10 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       return summarise(live, facts, started, request.includeLive);
     }
   }
+}
+
+function withoutSources(snapshot: DeclaredSnapshot): DeclaredSnapshot {
+  return { ...snapshot, set: Object.freeze({ ...snapshot.set, sources: new Map<string, unknown>() }) };
 }
 
 /**
