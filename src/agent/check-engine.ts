@@ -15,6 +15,7 @@ import { envoyRegistry } from '../proto/envoy-registry.js';
 import { lacksValuesFor, resourceSetRoot, valuesThatDiffer, type BuilderCache } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';
 import { intentSummary } from './intent-summary.js';
+import { lacksTrees, pruneAgreeing, restoreTrees } from './declared-trees.js';
 import type { Intent } from '../control-plane/intent.js';
 import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest } from './check-protocol.js';
 
@@ -34,6 +35,8 @@ let declared: DeclaredSnapshot | undefined;
 /** With a control plane: the declared files alone, and the last valid intent. */
 let fileDeclared: DeclaredSnapshot | undefined;
 let intent: Intent | undefined;
+/** The declared files in force, to read the trees pruned from `declared` again (declared-trees.ts). */
+let declaredPath: string | undefined;
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
 /**
@@ -68,6 +71,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       const result = await loadDeclared(request.path, registry);
       if (!result.ok) throw result.error;
       fileDeclared = result.value;
+      declaredPath = request.path;
       declared = intent ? declarationFromIntent(intent, registry, fileDeclared) : fileDeclared;
       forgetLastIfLacking();
       const summary: DeclaredSummary = {
@@ -102,7 +106,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
         // Only /runtime moved: no config dump; the rest of the live state is the last check's.
         const live = liveStateWithRuntime(last.state.live, await client.runtime(), registry);
         last = { state: { ...last.state, live }, facts: last.facts };
-        return { ...summarise(live, last.facts, started, request.includeLive), runtimeOnly: true };
+        return { ...(await summarise(live, last.facts, started, request.includeLive)), runtimeOnly: true };
       }
       const sectioned = request.sections ? await readSections(client, request.sections) : undefined;
       if (sectioned) return summarise(sectioned.live, sectioned.facts, started, request.includeLive, request.sections);
@@ -133,9 +137,12 @@ function forgetLastIfLacking(): void {
   if (last && declared && lacksValuesFor(last.state.live.set, declared.set)) last = undefined;
 }
 
-function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): CheckSummary {
+async function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): Promise<CheckSummary> {
+  if (lacksTrees(declared!, live.set)) await readTreesAgain();
+  const report = withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation }));
+  inForce(pruneAgreeing(declared!, live.set));
   return {
-    report: withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation })),
+    report,
     liveResources: live.set.resources.size,
     ...facts,
     cache: { hits: cache.hits, misses: cache.misses, size: cache.size },
@@ -151,6 +158,24 @@ function summarise(live: LiveState, facts: DumpFacts, started: number, includeLi
  * section that cannot be read alone). The cache is not swept: the other
  * sections' entries were not looked up, and the next full check sweeps.
  */
+/** The declaration read again for the trees a comparison needs back (declared-trees.ts); a read that fails leaves them out. */
+async function readTreesAgain(): Promise<void> {
+  let files: DeclaredSnapshot | undefined;
+  if (declaredPath !== undefined) {
+    const result = await loadDeclared(declaredPath, registry, { keepSources: false });
+    if (!result.ok) return;
+    files = result.value;
+  }
+  const reloaded = intent ? declarationFromIntent(intent, registry, files) : files;
+  if (reloaded) inForce(restoreTrees(declared!, reloaded));
+}
+
+/** A declaration with trees dropped or restored: without a control plane, it is also the files' one (else that would keep every tree). */
+function inForce(snapshot: DeclaredSnapshot): void {
+  declared = snapshot;
+  if (!intent) fileDeclared = snapshot;
+}
+
 async function readSections(admin: AdminClient, sections: readonly DumpSection[]): Promise<{ live: LiveState; facts: DumpFacts } | undefined> {
   // Endpoints (EDS) hang on clusters but come from their own section: read in full.
   if (!last || declared!.set.coverage.has('endpoint')) return undefined;
