@@ -64,7 +64,8 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
 
   const suppressed = new Map<IgnoreRule, number>();
   const drift: Drift[] = [];
-  for (const key of [...keys].sort()) {
+  const sortedKeys = [...keys].sort();
+  for (const key of sortedKeys) {
     const d = declaredSet.resources.get(key);
     const l = liveSet.resources.get(key);
     if (d && l && d.hash === l.hash) continue;
@@ -104,7 +105,8 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
 
   const services = summarise(sides, keys, drift, manifest, options, wanted);
   const ignored = ignoreSummary(manifest, suppressed, now);
-  const proxyKeys = [...keys];
+  // Sorted: the root sorts its leaf lines again, and sorted input is its cheapest.
+  const proxyKeys = sortedKeys;
   const report: DriftReport = {
     inSync: drift.length === 0,
     checkedAt: now.toISOString(),
@@ -123,7 +125,21 @@ export function compare(declared: DeclaredSnapshot, live: LiveState, options: Co
   return declared.controlPlane ? reconcileWithIntent(report, declared.controlPlane, live.set, now) : report;
 }
 
+/**
+ * The root over one resource, kept per resource object: most services hold
+ * one (a cluster, a virtual host), and a section re-check keeps the objects
+ * of everything it did not read again, so their services' roots are not
+ * hashed again.
+ */
+const singleRoots = new WeakMap<Resource, string>();
+
 function rootOf(set: ResourceSet, keys: string[]): string {
+  const only = keys.length === 1 ? set.resources.get(keys[0]!) : undefined;
+  if (only && only.key === keys[0]) {
+    let root = singleRoots.get(only);
+    if (root === undefined) singleRoots.set(only, (root = rootHash([[only.key, only.hash]])));
+    return root;
+  }
   return rootHash(keys.flatMap((k) => {
     const r = set.resources.get(k);
     return r ? [[k, r.hash] as const] : [];

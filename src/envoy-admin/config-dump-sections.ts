@@ -197,10 +197,13 @@ function entryName(section: DumpSection, entry: unknown): string | undefined {
 export async function recheckSections(client: AdminClient, sections: readonly DumpSection[], last: SectionedLiveState, registry: EnvoyRegistry, cache: CanonicalCache): Promise<SectionedLiveState | undefined> {
   // Unknown fields are counted over the whole dump, not per section: such a proxy is read in full.
   if (hasUnknown(last.live.set)) return undefined;
-  // Beside thousands of clusters, the ones that changed are read by name.
-  const incremental = sections.includes('clusters') && last.clusterStamps ? await changedClusters(client, last.clusterStamps) : undefined;
-  const fetches = sections.flatMap((section) => SECTIONS[section].fields.map(async (field) => [section, field, incremental && field === 'dynamic_active_clusters' ? incremental.entries : await fetchField(client, field)] as const));
-  const [answers, serverInfo] = await Promise.all([Promise.all(fetches), client.serverInfo()]);
+  // Beside thousands of clusters, the ones that changed are read by name; the other requests go out meanwhile.
+  const changed = sections.includes('clusters') && last.clusterStamps ? changedClusters(client, last.clusterStamps) : undefined;
+  const fetches = sections.flatMap((section) => SECTIONS[section].fields.map(async (field) => {
+    if (changed && field === 'dynamic_active_clusters') return [section, field, (await changed)?.entries ?? (await fetchField(client, field))] as const;
+    return [section, field, await fetchField(client, field)] as const;
+  }));
+  const [answers, serverInfo, incremental] = await Promise.all([Promise.all(fetches), client.serverInfo(), changed]);
   if (answers.some(([, , entries]) => entries === undefined)) return undefined;
   const parts = new Map<DumpSection, Record<string, unknown>>();
   for (const [section, field, entries] of answers) {
