@@ -45,6 +45,18 @@ t.test('a CDS then an LDS change through files: each detected by a check of its 
   t.match(await events.next((e) => e.type === 'drift.detected'), { resource: { type: 'cluster', name: clusters[0]!['name'] }, attribution: { source: 'file change' } });
   t.ok(await sectionCheck(agent.stderr, from, 'clusters'), 'found by a check of the clusters alone');
 
+  // As many clusters as declared, one of them not declared: the clusters' places no longer match the last listing.
+  from = agent.stderr().length;
+  const removed = clusters.pop()!;
+  clusters.push({ ...removed, name: 'svc-undeclared', load_assignment: { ...removed['load_assignment'], cluster_name: 'svc-undeclared' } });
+  gateway.writeClusters();
+  const seen = [
+    await events.next((e) => e.type === 'drift.detected' && e.resource?.name === removed['name']),
+    await events.next((e) => e.type === 'drift.detected' && e.resource?.name === 'svc-undeclared'),
+  ];
+  t.match(seen, [{ message: / removed$/ }, { message: / added$/ }], 'a removed and an added cluster');
+  t.ok(await sectionCheck(agent.stderr, from, 'clusters'), 'both found by a check of the clusters alone');
+
   from = agent.stderr().length;
   const listener = listeners.find((l) => l['name']) ?? listeners[0]!;
   listener['per_connection_buffer_limit_bytes'] = 12345;
