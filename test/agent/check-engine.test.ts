@@ -67,7 +67,7 @@ t.test('a large declaration: a cluster that starts to drift after its tree was d
   await handleCheckRequest({ id: 2, type: 'load', path: join(dir, 'declared'), remediation: false });
   t.equal(((await handleCheckRequest({ id: 3, type: 'check', includeLive: false })) as CheckSummary).report.inSync, true, 'in sync: the trees of the agreeing resources are dropped');
 
-  writeFileSync(join(dir, 'cds.next'), cds([{ ...clusters[0], connect_timeout: '7s' }, clusters[1]]));
+  writeFileSync(join(dir, 'cds.next'), cds([{ ...clusters[0], connect_timeout: '7s' }, clusters[1]!]));
   renameSync(join(dir, 'cds.next'), join(dir, 'cds.yaml'));
   const drifted = await eventually(async () => {
     const summary = (await handleCheckRequest({ id: 4, type: 'check', includeLive: false })) as CheckSummary;
