@@ -85,6 +85,8 @@ Exit codes: 0 in sync, 1 drift, 2 error.
  * lives only in this frame: the live side keeps no raw message and, of a
  * resource the declaration has with the same hash, only the hash, so the
  * dump and the trees of unchanged resources are garbage before the comparison.
+ * A live resource whose canonical value is the declared one takes the declared
+ * hash instead of being hashed again.
  */
 async function readBothSides(client: ReturnType<typeof adminClient>, declaredPath: string | undefined, controlPlane: ControlPlaneOptions | undefined, io: Parameters<Command['run']>[1]): Promise<{ declared: DeclaredSnapshot; live: LiveState }> {
   // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
@@ -96,7 +98,8 @@ async function readBothSides(client: ReturnType<typeof adminClient>, declaredPat
   const includeEds = file?.set.coverage.has('endpoint') ?? false;
   const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
   const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
-  const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, value: (key, hash) => declared.set.resources.get(key)?.hash !== hash });
+  const counterpart = (key: string) => declared.set.resources.get(key);
+  const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, counterpart, value: (key, hash) => counterpart(key)?.hash !== hash });
   return { declared, live };
 }
 
