@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_USAGE, controlPlaneOptions } from '../control-plane-flags.js';
 import type { ControlPlaneOptions } from '../../control-plane/control-plane-options.js';
 import type { DeclaredSnapshot } from '../../declared/load-declared.js';
-import { fetchAdminAnswers, liveStateFromDump, type AdminAnswers, type LiveState } from '../../envoy-admin/live-state.js';
-import { withApiReport } from '../../compare/drift.js';
+import { fetchAdminAnswers, type AdminAnswers } from '../../envoy-admin/admin-answers.js';
+import type { AdminClient } from '../../envoy-admin/admin-client.js';
+import type { LiveState } from '../../envoy-admin/live-state.js';
+import type { EnvoyRegistry } from '../../proto/envoy-registry.js';
 import { durationSetting } from '../../common/duration.js';
 import { DriftError, ErrorCodes } from '../../errors.js';
-import { envoyRegistry } from '../../proto/envoy-registry.js';
+import { adminClient, parseFormat } from '../admin-and-format-flags.js';
 import { parseCommandArgs, requireOption, type Command } from '../command.js';
-import { adminClient, compareFromFlags, compareOptions, loadDeclaredOrThrow, parseFormat, writeReport } from '../shared.js';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -55,7 +56,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
       'token-file': { type: 'string' },
     });
     if (values['agent'] !== undefined) {
-      const { checkThroughAgent, mergeReplicaReports, replicaUrls } = await import('../agent-check.js');
+      const [{ checkThroughAgent, mergeReplicaReports, replicaUrls }, { writeReport }] = await Promise.all([import('../agent-check.js'), import('../shared.js')]);
       const format = parseFormat('check', values['format'] as string | undefined);
       const timeoutMs = durationSetting('--timeout', values['timeout'] as string | undefined, 60_000);
       const bearer = await agentToken(values['token-file'] as string | undefined, io.env);
@@ -72,6 +73,7 @@ Exit codes: 0 in sync, 1 drift, 2 error.
     const client = adminClient(admin, timeoutMs);
     try {
       const { declared, live } = await readBothSides(client, declaredPath, controlPlane, io);
+      const [{ compareFromFlags, compareOptions, writeReport }, { withApiReport }] = await Promise.all([import('../shared.js'), import('../../compare/drift.js')]);
       const report = withApiReport(compareFromFlags(declared, live, compareOptions(values['service'] as string[] | undefined, graceMs)));
       return writeReport(report, format, io);
     } finally {
@@ -88,16 +90,17 @@ Exit codes: 0 in sync, 1 drift, 2 error.
  * A live resource whose canonical value is the declared one takes the declared
  * hash instead of being hashed again.
  */
-async function readBothSides(client: ReturnType<typeof adminClient>, declaredPath: string | undefined, controlPlane: ControlPlaneOptions | undefined, io: Parameters<Command['run']>[1]): Promise<{ declared: DeclaredSnapshot; live: LiveState }> {
-  // Envoy serialises its dump (seconds for a large proxy) while the declaration is loaded here.
+async function readBothSides(client: AdminClient, declaredPath: string | undefined, controlPlane: ControlPlaneOptions | undefined, io: Parameters<Command['run']>[1]): Promise<{ declared: DeclaredSnapshot; live: LiveState }> {
+  // Envoy serialises its dump (seconds for a large proxy) while the modules and the declaration are loaded here.
   const answers = fetchAdminAnswers(client);
   answers.catch(() => undefined);
+  const [{ loadDeclaredOrThrow }, { liveStateFromDump }, { envoyRegistry }] = await Promise.all([import('../shared.js'), import('../../envoy-admin/live-state.js'), import('../../proto/envoy-registry.js')]);
   // Nothing is remediated here: the declared messages as written need not be kept.
   const file = declaredPath !== undefined ? await loadDeclaredOrThrow(declaredPath, io, { keepSources: false }) : undefined;
   // Endpoints are in the dump only when asked for: a declaration that covers them needs another one.
   const includeEds = file?.set.coverage.has('endpoint') ?? false;
   const fetched = includeEds ? await fetchAdminAnswers(client, { includeEds }) : await answers;
-  const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file) : file!;
+  const declared = controlPlane ? await intentDeclaration(controlPlane, fetched, client, file, envoyRegistry()) : file!;
   const counterpart = (key: string) => declared.set.resources.get(key);
   const live = liveStateFromDump(fetched, envoyRegistry(), undefined, { sources: false, counterpart, value: (key, hash) => counterpart(key)?.hash !== hash });
   return { declared, live };
@@ -119,9 +122,8 @@ async function agentToken(file: string | undefined, env: Readonly<Record<string,
 }
 
 /** The control plane's intent for the proxy's node, with the files' bootstrap and static resources. Loaded only with --control-plane (gRPC). */
-async function intentDeclaration(options: ControlPlaneOptions, answers: AdminAnswers, client: ReturnType<typeof adminClient>, file: DeclaredSnapshot | undefined): Promise<DeclaredSnapshot> {
+async function intentDeclaration(options: ControlPlaneOptions, answers: AdminAnswers, client: AdminClient, file: DeclaredSnapshot | undefined, registry: EnvoyRegistry): Promise<DeclaredSnapshot> {
   const [{ readIntent }, { declarationFromIntent }] = await Promise.all([import('../../control-plane/read-intent.js'), import('../../control-plane/intent-declaration.js')]);
-  const registry = envoyRegistry();
   const intent = await readIntent(options, answers.dump, answers.serverInfo, client, registry);
   return declarationFromIntent(intent, registry, file);
 }
