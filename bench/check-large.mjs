@@ -3,11 +3,13 @@
 // exit awaited) beside the floor (a process that fetches /config_dump and
 // JSON.parses it, bench/floor.mjs) and the do-it-yourself pipeline
 // (curl | jq -S, then diff against a saved dump), runs alternated, one or
-// more builds side by side (bench/builds.mjs). Peak RSS from GNU time.
+// more builds side by side (bench/builds.mjs). Peak RSS and CPU time (user +
+// system, the process and its children) from GNU time: on a shared machine CPU
+// time moves less with the load than wall time.
 //   npm run build && BUILDS=before=/work/main/dist,after=dist node bench/check-large.mjs [clusters] [routes] [repeats]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEnvoy } from './envoy.mjs';
 import { builds, median } from './builds.mjs';
@@ -50,22 +52,29 @@ function bootstrap() {
   };
 }
 
-/** Wall time and peak RSS (GNU time) of one whole process. */
-function timed(command, args) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
-  if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
-  return { ms, maxRssMb: Math.round(Number(result.stderr.trim().split('\n').at(-1)) / 1024), out: result.stdout };
+/** GNU time's last line: peak RSS in KB, user and system seconds. */
+const TIME_FORMAT = '%M %U %S';
+function resources(stderr) {
+  const [kb, user, system] = stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { maxRssMb: Math.round(kb / 1024), cpuMs: Math.round((user + system) * 1000) };
 }
 
-/** The do-it-yourself pipeline: wall time, and its peak RSS (the largest process, jq) from GNU time. */
+/** Wall time, CPU time and peak RSS (GNU time) of one whole process. */
+function timed(command, args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', TIME_FORMAT, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
+  if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  return { ms, ...resources(result.stderr), out: result.stdout };
+}
+
+/** The do-it-yourself pipeline: wall time, its CPU time (all three processes) and peak RSS (the largest, jq) from GNU time. */
 function diy(admin) {
   const pipeline = `curl -s ${admin}/config_dump | jq -S . > ${work}/live.json && diff -q ${work}/saved.json ${work}/live.json > /dev/null; true`;
   const start = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', pipeline], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', TIME_FORMAT, 'bash', '-c', pipeline], { encoding: 'utf8' });
   const ms = Number((process.hrtime.bigint() - start) / 1_000_000n);
-  return { ms, maxRssMb: Math.round(Number(result.stderr.trim().split('\n').at(-1)) / 1024) };
+  return { ms, ...resources(result.stderr) };
 }
 
 const configPath = join(work, 'envoy.json');
@@ -92,12 +101,14 @@ try {
 } finally {
   envoy.child.kill('SIGTERM');
 }
-const summary = (list) => ({ ms: median(list.map((r) => r.ms)), maxRssMb: median(list.map((r) => r.maxRssMb)) });
+const summary = (list) => ({ ms: median(list.map((r) => r.ms)), cpuMs: median(list.map((r) => r.cpuMs)), maxRssMb: median(list.map((r) => r.maxRssMb)) });
 const floor = summary(rows.floor);
-console.log(`\n${REPEATS} alternated runs; medians; ratios to the floor's median\n\n| pipeline | wall time | x floor | peak RSS | x floor |\n|---|---|---|---|---|`);
-const row = (name, s) => console.log(`| ${name} | ${s.ms} ms | ${(s.ms / floor.ms).toFixed(2)} | ${s.maxRssMb} MB | ${(s.maxRssMb / floor.maxRssMb).toFixed(2)} |`);
+console.log(`\n${REPEATS} alternated runs; medians; ratios to the floor's median; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n| pipeline | wall time | x floor | CPU time | x floor | peak RSS | x floor |\n|---|---|---|---|---|---|---|`);
+const row = (name, s) => console.log(`| ${name} | ${s.ms} ms | ${(s.ms / floor.ms).toFixed(2)} | ${s.cpuMs} ms | ${(s.cpuMs / floor.cpuMs).toFixed(2)} | ${s.maxRssMb} MB | ${(s.maxRssMb / floor.maxRssMb).toFixed(2)} |`);
 row('floor: fetch /config_dump + JSON.parse (node)', floor);
 for (const build of BUILDS) row(`envoy-drift check (${build.label})`, summary(rows[build.label]));
 row('do-it-yourself: curl | jq -S, diff', summary(rows.diy));
-console.log('\nevery run (ms):', JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.map((r) => r.ms)]))));
+console.log('\nevery run (wall ms):', JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.map((r) => r.ms)]))));
+console.log('every run (CPU ms):', JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.map((r) => r.cpuMs)]))));
+console.log('every run (peak RSS MB):', JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.map((r) => r.maxRssMb)]))));
 rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,8 @@
  */
 
 const DURATION = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
+/** Whole seconds without a leading zero: already canonical, as Envoy prints most durations. */
+const CANONICAL_WHOLE_SECONDS = /^(?:0|[1-9]\d*)s$/;
 
 function fractionDigits(nanos: number): string {
   if (nanos === 0) return '';
@@ -20,6 +22,7 @@ export function canonicalDuration(value: unknown): string | undefined {
   let seconds: bigint;
   let nanos: number;
   if (typeof value === 'string') {
+    if (CANONICAL_WHOLE_SECONDS.test(value)) return value;
     const match = DURATION.exec(value.trim());
     if (!match) return undefined;
     negative = match[1] === '-';

@@ -2,38 +2,21 @@ import { compare, type CompareOptions } from '../compare/compare.js';
 import type { DriftReport } from '../compare/drift.js';
 import { loadDeclared, type DeclaredSnapshot, type LoadOptions } from '../declared/load-declared.js';
 import { DriftError, ErrorCodes, isDriftError } from '../errors.js';
-import { parseAdminAddress } from '../envoy-admin/admin-address.js';
-import { AdminClient } from '../envoy-admin/admin-client.js';
 import type { LiveState } from '../envoy-admin/live-state.js';
 import { envoyRegistry } from '../proto/envoy-registry.js';
 import { palette } from '../report/colour.js';
 import { renderJunit } from '../report/junit-report.js';
 import { renderText } from '../report/text-report.js';
 import { ExitCode, type CliIo } from './command.js';
+import type { Format } from './admin-and-format-flags.js';
 
-export const FORMATS = ['text', 'json', 'junit'] as const;
-export type Format = (typeof FORMATS)[number];
-
-/** The --format flag: one of `choices` (the report formats by default), `text` when unset. */
-export function parseFormat(command: string, value: string | undefined): Format;
-export function parseFormat<F extends string>(command: string, value: string | undefined, choices: readonly F[]): F;
-export function parseFormat(command: string, value: string | undefined, choices: readonly string[] = FORMATS): string {
-  const format = value ?? 'text';
-  if (!choices.includes(format)) throw new DriftError(ErrorCodes.USAGE, `--format must be one of ${choices.join(', ')}, not "${format}" (see envoy-drift ${command} --help)`);
-  return format;
-}
+export { adminClient, FORMATS, parseFormat, type Format } from './admin-and-format-flags.js';
 
 export async function loadDeclaredOrThrow(path: string, io?: Pick<CliIo, 'stderr'>, options: LoadOptions = {}): Promise<DeclaredSnapshot> {
   const result = await loadDeclared(path, envoyRegistry(), options);
   if (!result.ok) throw result.error;
   for (const entry of result.value.skipped ?? []) io?.stderr.write(`envoy-drift: skipped ${entry}\n`);
   return result.value;
-}
-
-export function adminClient(address: string, timeoutMs: number): AdminClient {
-  const parsed = parseAdminAddress(address);
-  if (!parsed.ok) throw parsed.error;
-  return new AdminClient(parsed.value, { timeoutMs });
 }
 
 export function writeReport(report: DriftReport, format: Format, io: CliIo): ExitCode {

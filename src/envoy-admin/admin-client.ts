@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { transportFailure } from '../common/http-failure.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { AdminAddress } from './admin-address.js';
@@ -201,19 +202,22 @@ export class AdminClient {
           finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response of ${declared} bytes exceeds the limit of ${this.maxBytes}`));
           return;
         }
-        const chunks: Buffer[] = [];
+        // Each piece decoded as it comes, so the network buffers are garbage at once: a 20 MB dump is
+        // not held as buffers, then as their concatenation, then as text (issue 9: a check's peak RSS).
+        const decoder = new StringDecoder('utf8');
+        const pieces: string[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > this.maxBytes) finish(new DriftError(ErrorCodes.ADMIN_TOO_LARGE, `${this.where(path)}: response exceeds the limit of ${this.maxBytes} bytes`));
           else {
-            chunks.push(chunk);
+            pieces.push(decoder.write(chunk));
             armBodyTimer(size);
           }
         });
         response.on('end', () => {
           this.remember(target, { bytes: size });
-          finish(undefined, { status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), reused: request.reusedSocket });
+          finish(undefined, { status: response.statusCode ?? 0, text: pieces.join('') + decoder.end(), reused: request.reusedSocket });
         });
         response.on('error', (error) => finish(this.transportError(path, error)));
         response.on('aborted', () => finish(this.transportError(path, new Error('connection closed before the answer ended'))));

@@ -5,6 +5,9 @@ import { addBootstrap, type BootstrapParts } from '../resources/bootstrap.js';
 import { resourceKey, type LiveCondition } from '../resources/resource.js';
 import { ResourceSetBuilder, type BuilderCache, type KeepOptions, type ResourceSet } from '../resources/resource-set.js';
 import type { AdminClient } from './admin-client.js';
+import { fetchAdminAnswers, type AdminAnswers, type LiveReadOptions } from './admin-answers.js';
+
+export { fetchAdminAnswers, type AdminAnswers, type LiveReadOptions };
 
 export interface ProxyIdentity {
   readonly admin: string;
@@ -25,30 +28,9 @@ export interface LiveState {
   readonly runtimeLayers?: BootstrapParts['runtimeLayers'];
 }
 
-export interface LiveReadOptions {
-  readonly includeEds?: boolean;
-}
-
 /** Reads the proxy's running config through its admin API. */
 export async function readLiveState(client: AdminClient, registry: EnvoyRegistry, options: LiveReadOptions = {}): Promise<LiveState> {
   return liveStateFromDump(await fetchAdminAnswers(client, options), registry);
-}
-
-/** The three admin answers a check reads, fetched together. */
-export async function fetchAdminAnswers(client: AdminClient, options: LiveReadOptions = {}): Promise<AdminAnswers> {
-  const [dump, runtime, serverInfo] = await Promise.all([
-    client.configDump(options.includeEds ? { includeEds: true } : {}),
-    client.runtime(),
-    client.serverInfo(),
-  ]);
-  return { dump, runtime, serverInfo, admin: client.address.display };
-}
-
-export interface AdminAnswers {
-  readonly dump: unknown;
-  readonly runtime?: unknown;
-  readonly serverInfo?: unknown;
-  readonly admin: string;
 }
 
 type Entry = Record<string, unknown>;

@@ -2,6 +2,7 @@ import { CanonicalCache, type CachedCanonical } from '../canonical/canonical-cac
 import { Canonicalizer, newStats, TYPE_URL_PREFIX, type CanonicalOptions, type CanonicalStats } from '../canonical/canonicalize.js';
 import { isPlainObject, type JsonValue } from '../canonical/canonical-json.js';
 import { hashValue, rootHash } from '../canonical/hash.js';
+import { sameCanonical } from '../canonical/same-canonical.js';
 import { DriftError, ErrorCodes } from '../errors.js';
 import type { EnvoyRegistry } from '../proto/envoy-registry.js';
 import { resourceKey, TYPE_NAMES, type LiveCondition, type Resource, type ResourceType } from './resource.js';
@@ -57,6 +58,11 @@ export interface KeepOptions {
   readonly sources?: boolean;
   /** Whether a resource's canonical value is kept (default: every one); without it only its hash is. */
   readonly value?: (key: string, hash: string) => boolean;
+  /**
+   * The same resource on the other side (a check's declaration): where its
+   * canonical value is the same, its hash is taken instead of hashing this one.
+   */
+  readonly counterpart?: (key: string) => Resource | undefined;
 }
 
 type CachedStats = Pick<CachedCanonical, 'unknownFields' | 'unknownTypes' | 'redactedFields'>;
@@ -307,7 +313,8 @@ export class ResourceSetBuilder {
 
   private putValue(type: ResourceType, name: string, value: JsonValue, where: string, parent?: string): string {
     const key = resourceKey(type, name);
-    const hash = hashValue(value);
+    const counterpart = this.keep.counterpart?.(key);
+    const hash = counterpart?.value !== undefined && sameCanonical(value, counterpart.value) ? counterpart.hash : hashValue(value);
     this.put({ type, name, key, hash, ...(this.keepsValue(key, hash) ? { value } : {}), ...(parent ? { parent } : {}) }, where);
     return key;
   }

@@ -10,6 +10,7 @@ t.test('durations: every spelling of the same length is one string', async (t) =
   t.equal(canonicalDuration('0.000000001s'), '0.000000001s');
   t.equal(canonicalDuration('-1.5s'), '-1.500s');
   t.equal(canonicalDuration('-0s'), '0s');
+  for (const [spelling, canonical] of [['0s', '0s'], ['10s', '10s'], ['007s', '7s'], ['00s', '0s'], [' 3s', '3s']] as const) t.equal(canonicalDuration(spelling), canonical, spelling);
   t.equal(canonicalDuration({ seconds: 1, nanos: 500_000_000 }), '1.500s');
   for (const bad of ['5', '5m', 's', '1.0000000001s', 5, null, { seconds: 1.5 }]) t.equal(canonicalDuration(bad), undefined, JSON.stringify(bad));
 });

@@ -56,6 +56,24 @@ t.test('a truncated dump is one clear error', async (t) => {
   await t.rejects(admin.configDump(), { code: 'ED_ADMIN_BAD_RESPONSE', message: /malformed or truncated JSON/ });
 });
 
+t.test('characters cut between two pieces of the answer arrive whole', async (t) => {
+  const body = Buffer.from(JSON.stringify({ name: 'café-😀-ü' }));
+  // Cut inside the two-byte é and inside the four-byte emoji; each piece written on its own.
+  const cuts = [0, body.indexOf(0xc3) + 1, body.indexOf(0xf0) + 2, body.length];
+  const address = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const next = (i: number): void => {
+      if (i === cuts.length - 1) return void res.end();
+      res.write(body.subarray(cuts[i], cuts[i + 1]));
+      setTimeout(() => next(i + 1), 20);
+    };
+    next(0);
+  });
+  const admin = client(address);
+  t.teardown(() => admin.close());
+  t.same(await admin.getJson('/x', {}), { name: 'café-😀-ü' });
+});
+
 t.test('an HTTP error status names the status', async (t) => {
   const address = await serve(t, (_req, res) => res.writeHead(503).end('service unavailable\n'));
   const admin = client(address);
