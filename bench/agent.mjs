@@ -11,6 +11,7 @@
 //   3. load: p50 / p99 through Envoy under wrk with and without the agent.
 //   4. recheck: a re-check after one cluster changed against the first, full check (largest size).
 //   BUILDS=before=/work/main/dist,after=dist node bench/agent.mjs [steadySeconds=30] [drifts=20] [loadSeconds=15] [phases=steady,latency,load,recheck] [reps=2] [sizes=1000,10000]
+//   AGENT_ARGS="--full-check-interval 20s" adds flags to every agent (a periodic full check inside each window).
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -29,6 +30,7 @@ const PHASES = new Set((process.argv[5] ?? 'steady,latency,load').split(','));
 const REPS = Number(process.argv[6] ?? 2);
 const SIZES = (process.argv[7] ?? '1000,10000').split(',').map(Number);
 const BUILDS = builds();
+const AGENT_ARGS = (process.env.AGENT_ARGS ?? '').split(' ').filter(Boolean);
 // PIN=1: Envoy alone on CPU 0; the load generator, the upstream and the agent on CPU 1,
 // as a sidecar with its own CPU budget would run beside a proxy.
 const PIN = process.env.PIN === '1';
@@ -86,7 +88,7 @@ function agentCommand(build) {
 
 async function startAgent(build, admin, declared, name) {
   const [command, args] = agentCommand(build);
-  const child = spawn(...pinned(1, command, [...args, '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn']), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...pinned(1, command, [...args, '--admin', admin, '--declared', declared, '--data-dir', join(work, `${name}-data`), '--listen', '127.0.0.1:0', '--interval', '1s', '--log-level', 'warn', ...AGENT_ARGS]), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
@@ -332,7 +334,7 @@ async function underLoad() {
 const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 try {
-  console.log(`builds: ${BUILDS.map((b) => `${b.label}=${b.dist}`).join(', ')}; ${REPS} alternated runs each`);
+  console.log(`builds: ${BUILDS.map((b) => `${b.label}=${b.dist}`).join(', ')}; ${REPS} alternated runs each${AGENT_ARGS.length ? `; agent flags ${AGENT_ARGS.join(' ')}` : ''}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   if (PHASES.has('steady')) {
     for (const clusters of SIZES) {
       const runs = await steadyState(clusters);
@@ -343,6 +345,7 @@ try {
         const mine = runs.filter((r) => r.build === label);
         console.log(`| ${label} | ${f(median(mine.map((r) => r.cpuPercent)), 2)} | ${f(median(mine.map((r) => r.rssMb)))} | ${f(median(mine.map((r) => r.adminPercent)), 2)} | ${f(median(mine.map((r) => r.mainThreadPercent)), 2)} |`);
       }
+      console.log(`\nload average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     }
   }
   if (PHASES.has('latency')) {

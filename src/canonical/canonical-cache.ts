@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { JsonValue } from './canonical-json.js';
+import { hashValue } from './hash.js';
 
 /** What canonicalising one raw message produced, so a repeat costs a lookup. */
 export interface CachedCanonical {
@@ -26,10 +26,13 @@ export class CanonicalCache<Entry = CachedCanonical> {
 
   /**
    * The key of a raw message: a digest of its type and text, not the text
-   * itself, which would keep a second copy of the dump (issue 9).
+   * itself, which would keep a second copy of the dump (issue 9). The text
+   * with its keys sorted: Envoy writes maps and Structs (the node's build
+   * metadata in every bootstrap) in a different order from one dump to the
+   * next, and the text as written missed the bootstrap at every check.
    */
   static key(type: string, raw: unknown): string {
-    return createHash('sha256').update(type).update('\u0000').update(JSON.stringify(raw)).digest('base64');
+    return hashValue([type, raw as JsonValue]);
   }
 
   /** The entry for `key` when there is one `usable` accepts (a miss otherwise). */
