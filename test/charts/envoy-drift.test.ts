@@ -80,7 +80,7 @@ t.test('the access proxy runs Envoy with the envoy-drift sidecar beside it', asy
   );
   // Read at process start only: set on the agent's container (issue 9, footprint).
   const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
-  t.match(env, { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' }, "the agent's young generation and malloc arenas are capped");
+  t.match(env, { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' }, "the agent's young generation and malloc arenas are capped");
 
   // The declared snapshot: the whole ConfigMap directory (subPath mounts never update, and the agent watches it).
   const declaredMount = agent.volumeMounts?.find((m) => m.name === 'envoy-drift-declared');

@@ -30,7 +30,8 @@ t.test('the agent bin starts the agent with its node flag and malloc setting', a
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', () => /listening on/.test(stderr) && resolve());
+    // Both lines: "listening on" can come first.
+    child.stderr.on('data', () => /listening on/.test(stderr) && /"msg":"agent started"/.test(stderr) && resolve());
     child.once('exit', (code) => reject(new Error(`agent exited with ${code}: ${stderr}`)));
   });
   // env replaced itself with node: the same process.
@@ -38,6 +39,7 @@ t.test('the agent bin starts the agent with its node flag and malloc setting', a
   const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
   t.match(argv, ['node', '--max-semi-space-size=1', BIN], 'node with the young generation capped');
   t.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'two malloc arenas');
+  t.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=131072') && environ.includes('MALLOC_TRIM_THRESHOLD_=131072'), "glibc's mmap and trim thresholds fixed");
   t.match(stderr, /"msg":"agent started"/, 'the agent, without saying `agent`');
   child.kill('SIGTERM');
   t.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);

@@ -68,12 +68,18 @@ Volume names start with envoy-drift- so that they never clash with yours.
         fieldRef:
           fieldPath: spec.nodeName
     # Read only at process start, so set here (the image also runs `check`, which wants V8's defaults):
-    # a 1 MB young generation for an agent that allocates in bursts and idles, and two malloc arenas
-    # instead of one per thread (bench/README.md, "Footprint (issue 9)"; the envoy-drift-agent bin sets the same).
+    # a 1 MB young generation for an agent that allocates in bursts and idles, two malloc arenas
+    # instead of one per thread, and glibc's mmap and trim thresholds fixed at 128 KiB, so a dump's
+    # buffers go back to the system after each check (bench/README.md, "Footprint (issue 9)";
+    # the envoy-drift-agent bin sets the same).
     - name: NODE_OPTIONS
       value: --max-semi-space-size=1
     - name: MALLOC_ARENA_MAX
       value: "2"
+    - name: MALLOC_MMAP_THRESHOLD_
+      value: "131072"
+    - name: MALLOC_TRIM_THRESHOLD_
+      value: "131072"
     {{- with $agent.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
