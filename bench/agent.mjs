@@ -34,6 +34,10 @@ const AGENT_ARGS = (process.env.AGENT_ARGS ?? '').split(' ').filter(Boolean);
 // PIN=1: Envoy alone on CPU 0; the load generator, the upstream and the agent on CPU 1,
 // as a sidecar with its own CPU budget would run beside a proxy.
 const PIN = process.env.PIN === '1';
+// SETTLE_SECONDS (default 30): how long a steady window waits after the agent is ready. V8's memory
+// reducer runs its mark-compacts 8-10 s after the first check stops allocating; a window that starts
+// earlier measures that start-up transient, not the steady state (bench/README.md, "Session 4").
+const SETTLE_SECONDS = Number(process.env.SETTLE_SECONDS ?? 30);
 const pinned = (cpu, command, args) => (PIN ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
 const work = mkdtempSync(join(tmpdir(), 'envoy-drift-agent-bench-'));
 const children = [];
@@ -133,7 +137,7 @@ async function adminTime(admin) {
  */
 async function window(envoy, build, name) {
   const agent = build ? await startAgent(build, envoy.admin, envoy.path, name) : undefined;
-  if (agent) await sleep(5_000); // past the first check, into the steady state
+  if (agent) await sleep(SETTLE_SECONDS * 1000); // past the first check and its aftermath, into the steady state
   await sleep(1_100);
   const adminBefore = await adminTime(envoy.admin);
   const mainBefore = mainThreadCpu(envoy.child.pid);
