@@ -15,7 +15,7 @@ import { envoyRegistry } from '../proto/envoy-registry.js';
 import { lacksValuesFor, resourceSetRoot, valuesThatDiffer, type BuilderCache } from '../resources/resource-set.js';
 import { declarationFromIntent } from '../control-plane/intent-declaration.js';
 import { intentSummary } from './intent-summary.js';
-import { lacksTrees, pruneAgreeing, restoreTrees } from './declared-trees.js';
+import { pruneAgreeing, restoreDiffering, type DeclaredTexts } from './declared-trees.js';
 import type { Intent } from '../control-plane/intent.js';
 import type { CheckSummary, DeclaredSummary, LoadedDeclaration, WorkerRequest } from './check-protocol.js';
 
@@ -35,8 +35,8 @@ let declared: DeclaredSnapshot | undefined;
 /** With a control plane: the declared files alone, and the last valid intent. */
 let fileDeclared: DeclaredSnapshot | undefined;
 let intent: Intent | undefined;
-/** The declared files in force, to read the trees pruned from `declared` again (declared-trees.ts). */
-let declaredPath: string | undefined;
+/** The declared trees kept as text while the live side agrees (declared-trees.ts); they belong to `declared`. */
+let declaredTexts: DeclaredTexts = new Map();
 let warmingGraceSeconds = 60;
 let defaultRemediation: RemediationMode = 'observe';
 /**
@@ -71,7 +71,7 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
       const result = await loadDeclared(request.path, registry);
       if (!result.ok) throw result.error;
       fileDeclared = result.value;
-      declaredPath = request.path;
+      declaredTexts = new Map();
       declared = intent ? declarationFromIntent(intent, registry, fileDeclared) : fileDeclared;
       forgetLastIfLacking();
       const summary: DeclaredSummary = {
@@ -138,9 +138,9 @@ function forgetLastIfLacking(): void {
 }
 
 async function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): Promise<CheckSummary> {
-  if (lacksTrees(declared!, live.set)) await readTreesAgain();
+  inForce(restoreDiffering(declared!, live.set, declaredTexts));
   const report = withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation }));
-  inForce(pruneAgreeing(declared!, live.set));
+  inForce(pruneAgreeing(declared!, live.set, declaredTexts));
   return {
     report,
     liveResources: live.set.resources.size,
@@ -158,19 +158,7 @@ async function summarise(live: LiveState, facts: DumpFacts, started: number, inc
  * section that cannot be read alone). The cache is not swept: the other
  * sections' entries were not looked up, and the next full check sweeps.
  */
-/** The declaration read again for the trees a comparison needs back (declared-trees.ts); a read that fails leaves them out. */
-async function readTreesAgain(): Promise<void> {
-  let files: DeclaredSnapshot | undefined;
-  if (declaredPath !== undefined) {
-    const result = await loadDeclared(declaredPath, registry, { keepSources: false });
-    if (!result.ok) return;
-    files = result.value;
-  }
-  const reloaded = intent ? declarationFromIntent(intent, registry, files) : files;
-  if (reloaded) inForce(restoreTrees(declared!, reloaded));
-}
-
-/** A declaration with trees dropped or restored: without a control plane, it is also the files' one (else that would keep every tree). */
+/** A declaration with trees kept as text or taken back: without a control plane, it is also the files' one (else that would keep every tree). */
 function inForce(snapshot: DeclaredSnapshot): void {
   declared = snapshot;
   if (!intent) fileDeclared = snapshot;

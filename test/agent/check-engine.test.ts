@@ -41,12 +41,12 @@ t.test('after a new declaration, a resource kept as a hash alone is read again f
 });
 
 /*
- * Beside a large declaration the engine drops the declared tree of every
- * resource the proxy agrees with (declared-trees.ts): a resource that starts
- * to drift afterwards must still get its field paths, from the declaration
- * read again.
+ * Beside a large declaration the engine keeps the declared tree of every
+ * resource the proxy agrees with as text (declared-trees.ts): a resource that
+ * starts to drift afterwards must still get its field paths, from its tree
+ * taken back from that text.
  */
-t.test('a large declaration: a cluster that starts to drift after its tree was dropped is still named down to the field', async (t) => {
+t.test('a large declaration: a cluster that starts to drift after its tree was kept as text is still named down to the field', async (t) => {
   const dir = workdir(t);
   const runtime = Object.fromEntries(Array.from({ length: PRUNE_FROM_RESOURCES }, (_, i) => [`feature.k${i}`, i]));
   const clusters = ['a', 'b'].map((name) => ({ name, connect_timeout: '1s', type: 'STATIC', load_assignment: { cluster_name: name, endpoints: [] } }));
@@ -65,7 +65,7 @@ t.test('a large declaration: a cluster that starts to drift after its tree was d
   t.teardown(() => envoy.stop());
   await handleCheckRequest({ id: 1, type: 'init', admin: envoy.admin, timeoutMs: 10_000, warmingGraceMs: 60_000, defaultRemediation: 'observe' });
   await handleCheckRequest({ id: 2, type: 'load', path: join(dir, 'declared'), remediation: false });
-  t.equal(((await handleCheckRequest({ id: 3, type: 'check', includeLive: false })) as CheckSummary).report.inSync, true, 'in sync: the trees of the agreeing resources are dropped');
+  t.equal(((await handleCheckRequest({ id: 3, type: 'check', includeLive: false })) as CheckSummary).report.inSync, true, 'in sync: the trees of the agreeing resources are kept as text');
 
   writeFileSync(join(dir, 'cds.next'), cds([{ ...clusters[0], connect_timeout: '7s' }, clusters[1]!]));
   renameSync(join(dir, 'cds.next'), join(dir, 'cds.yaml'));
