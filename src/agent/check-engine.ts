@@ -6,6 +6,7 @@ import { compare } from '../compare/compare.js';
 import { loadDeclared, type DeclaredSnapshot } from '../declared/load-declared.js';
 import type { RemediationMode } from '../declared/manifest.js';
 import { parseAdminAddress } from '../envoy-admin/admin-address.js';
+import { fetchAdminAnswers } from '../envoy-admin/admin-answers.js';
 import { AdminClient } from '../envoy-admin/admin-client.js';
 import { liveStateFromDump, liveStateWithRuntime, type LiveState } from '../envoy-admin/live-state.js';
 import { clusterStamps, recheckSections, sectionRoots, type DumpSection, type SectionedLiveState } from '../envoy-admin/config-dump-sections.js';
@@ -106,16 +107,13 @@ export async function handleCheckRequest(request: WorkerRequest): Promise<unknow
         // Only /runtime moved: no config dump; the rest of the live state is the last check's.
         const live = liveStateWithRuntime(last.state.live, await client.runtime(), registry);
         last = { state: { ...last.state, live }, facts: last.facts };
-        return { ...(await summarise(live, last.facts, started, request.includeLive)), runtimeOnly: true };
+        return { ...summarise(live, last.facts, started, request.includeLive), runtimeOnly: true };
       }
       const sectioned = request.sections ? await readSections(client, request.sections) : undefined;
       if (sectioned) return summarise(sectioned.live, sectioned.facts, started, request.includeLive, request.sections);
-      const [dump, runtime, serverInfo] = await Promise.all([
-        client.configDump(declared.set.coverage.has('endpoint') ? { includeEds: true } : {}),
-        client.runtime(),
-        client.serverInfo(),
-      ]);
-      const live = liveStateFromDump({ dump, runtime, serverInfo, admin: client.address.display }, registry, cache, { value: valuesThatDiffer(declared.set) });
+      const answers = await fetchAdminAnswers(client, { includeEds: declared.set.coverage.has('endpoint') });
+      const { dump } = answers;
+      const live = liveStateFromDump(answers, registry, cache, { value: valuesThatDiffer(declared.set) });
       cache.sweep();
       const facts: DumpFacts = { xdsFromFiles: usesFileXds(dump), xdsFiles: xdsFiles(dump), ...processMarker(dump) };
       last = { state: { live, roots: sectionRoots(dump), clusterStamps: clusterStamps(dump) }, facts };
@@ -137,7 +135,13 @@ function forgetLastIfLacking(): void {
   if (last && declared && lacksValuesFor(last.state.live.set, declared.set)) last = undefined;
 }
 
-async function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): Promise<CheckSummary> {
+/** A declaration with trees kept as text or taken back: without a control plane, it is also the files' one (else that would keep every tree). */
+function inForce(snapshot: DeclaredSnapshot): void {
+  declared = snapshot;
+  if (!intent) fileDeclared = snapshot;
+}
+
+function summarise(live: LiveState, facts: DumpFacts, started: number, includeLive: boolean, sections?: readonly DumpSection[]): CheckSummary {
   inForce(restoreDiffering(declared!, live.set, declaredTexts));
   const report = withApiReport(compare(declared!, live, { warmingGraceSeconds, defaultRemediation }));
   inForce(pruneAgreeing(declared!, live.set, declaredTexts));
@@ -158,12 +162,6 @@ async function summarise(live: LiveState, facts: DumpFacts, started: number, inc
  * section that cannot be read alone). The cache is not swept: the other
  * sections' entries were not looked up, and the next full check sweeps.
  */
-/** A declaration with trees kept as text or taken back: without a control plane, it is also the files' one (else that would keep every tree). */
-function inForce(snapshot: DeclaredSnapshot): void {
-  declared = snapshot;
-  if (!intent) fileDeclared = snapshot;
-}
-
 async function readSections(admin: AdminClient, sections: readonly DumpSection[]): Promise<{ live: LiveState; facts: DumpFacts } | undefined> {
   // Endpoints (EDS) hang on clusters but come from their own section: read in full.
   if (!last || declared!.set.coverage.has('endpoint')) return undefined;
